@@ -1,0 +1,315 @@
+"""GLAIR Vision face deepfake: the domain logic, plain Python.
+
+What is decided here, in the order a request meets it:
+1. ``authenticate``: the gateway's two credentials, API key first, then HTTP Basic.
+2. ``read_frames`` / ``check_video``: the input, judged from its bytes.
+3. ``success_body``: the detection result, ``confidence`` being the probability of "fake".
+Errors are ``GlairError`` data (see ``errors.py``); nothing here knows about HTTP frameworks.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import io
+import json
+import math
+import re
+import struct
+from dataclasses import dataclass, field
+from typing import BinaryIO, Mapping
+
+from . import errors
+from .errors import GlairError
+
+MAX_INPUT_BYTES = 6 * 1024 * 1024  # "6MB", read as MiB ([UNKNOWN] which one the vendor means)
+MAX_FRAMES_BODY_BYTES = 12 * 1024 * 1024  # refused before parsing; base64 of 6 MiB is 8 MiB
+MAX_FRAME_PIXELS = 40_000_000
+FAKE_THRESHOLD = 0.5
+_STD_B64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+FRAME_FORMATS = ("JPEG", "PNG")  # Pillow's JPEG opener also yields "MPO" for some camera JPEGs
+
+# ISO base media brands that denote an MP4 file (QuickTime's "qt  " is deliberately absent).
+MP4_BRANDS = frozenset(
+    {
+        "isom", "iso2", "iso3", "iso4", "iso5", "iso6", "iso7", "iso8", "iso9",
+        "mp41", "mp42", "mp71", "avc1", "av01", "hvc1", "hev1", "dash", "cmfc",
+        "M4V ", "M4VH", "M4VP", "mmp4", "msnv", "MSNV", "ndas", "NDAS", "f4v ",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Config:
+    """The vendor's settings, with their documented defaults."""
+
+    api_keys: frozenset[str] = frozenset({"test-key"})
+    users: Mapping[str, str] = field(default_factory=lambda: {"user": "pass"})
+    error_status: str = errors.ERROR  # "ERROR" as the deepfake page shows, or "NO_FILE"
+    oversize_status: int = 413  # or 400
+    echo_request_id: bool = False
+    max_input_bytes: int = MAX_INPUT_BYTES
+    fake_threshold: float = FAKE_THRESHOLD
+
+    def __post_init__(self) -> None:
+        if self.error_status not in errors.ERROR_STATUSES:
+            raise ValueError(f"error_status must be one of {errors.ERROR_STATUSES}")
+        if self.oversize_status not in (400, 413):
+            raise ValueError("oversize_status must be 400 or 413")
+        if not 0.0 < self.fake_threshold <= 1.0:
+            raise ValueError("fake_threshold must be in (0, 1]")
+
+
+# --------------------------------------------------------------------------- auth
+
+
+def authenticate(api_key: str | None, authorization: str | None, config: Config) -> str:
+    """Check ``x-api-key`` then ``Authorization: Basic``; return the user name or raise.
+
+    The order (key first) follows GLAIR's live behaviour seen by its Java SDK tests: a wrong key
+    together with a wrong user gives the key's error. The Basic parsing mirrors Tyk's.
+    """
+    key = _strip_bearer(api_key or "")
+    if not key:
+        raise errors.gateway(401, errors.AUTH_FIELD_MISSING)
+    if not any(hmac.compare_digest(key.encode(), k.encode()) for k in config.api_keys):
+        raise errors.gateway(403, errors.ACCESS_DISALLOWED)
+    username, password = parse_basic(authorization)
+    expected = config.users.get(username.decode("utf-8", "surrogateescape"))
+    if expected is None or not hmac.compare_digest(password, expected.encode()):
+        raise errors.gateway(401, errors.USER_NOT_AUTHORISED, challenge=True)
+    return username.decode("utf-8", "replace")
+
+
+def parse_basic(authorization: str | None) -> tuple[bytes, bytes]:
+    """Split a Basic ``Authorization`` header into (user, password) bytes, as Tyk does.
+
+    Tyk does not look at the scheme word: any two space-separated parts pass the first test.
+    """
+    if not authorization:
+        raise errors.gateway(401, errors.AUTH_FIELD_MISSING, challenge=True)
+    bits = authorization.split(" ")
+    if len(bits) != 2:
+        raise errors.gateway(400, errors.MALFORMED_HEADER)
+    decoded = std_b64decode(bits[1])
+    if decoded is None:
+        raise errors.gateway(400, errors.MALFORMED_ENCODING)
+    values = decoded.split(b":")
+    if len(values) != 2:
+        raise errors.gateway(400, errors.MALFORMED_VALUES)
+    return values[0], values[1]
+
+
+def std_b64decode(text: str) -> bytes | None:
+    """Strict standard base64 (RFC 4648 section 4, padded), like Go's ``StdEncoding``; None if not."""
+    if len(text) % 4 or not _STD_B64.fullmatch(text):
+        return None
+    try:
+        return base64.b64decode(text.encode("ascii"), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def basic_header(username: str, password: str) -> str:
+    """The header value a client sends, ``printf "%s" "USERNAME:PASSWORD" | base64``."""
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+
+
+def _strip_bearer(key: str) -> str:
+    if len(key) > 6 and key[:7].upper() == "BEARER ":
+        return key[7:]
+    return key
+
+
+def response_request_id(caller_value: str | None, generated: str, config: Config) -> str:
+    """The ``Request-Id`` to send: a fresh id, or the caller's ``x-request-id`` when echoing."""
+    if config.echo_request_id and caller_value and caller_value.strip():
+        return caller_value.strip()
+    return generated
+
+
+# --------------------------------------------------------------------------- frames
+
+
+@dataclass(frozen=True)
+class FrameInfo:
+    format: str
+    width: int
+    height: int
+
+
+def read_frames(raw: bytes, config: Config) -> list[bytes]:
+    """Validate a frames body and return the decoded frames (each a checked JPEG or PNG).
+
+    Order: size of the body, JSON, shape, base64 of every frame, total decoded size, images.
+    """
+    if len(raw) > MAX_FRAMES_BODY_BYTES:
+        raise errors.too_large(errors.FRAMES_TOO_LARGE_REASON, config.oversize_status)
+    items = parse_frames_json(raw, config.error_status)
+    frames = [decode_frame(item) for item in items]
+    if sum(len(f) for f in frames) > config.max_input_bytes:
+        raise errors.too_large(errors.FRAMES_TOO_LARGE_REASON, config.oversize_status)
+    for frame in frames:
+        probe_frame(frame)
+    return frames
+
+
+def parse_frames_json(raw: bytes, error_status: str = errors.ERROR) -> list:
+    """The ``frames`` list of a raw body, whatever Content-Type the client claimed."""
+    if not raw.strip():
+        raise errors.no_file(error_status)
+    try:
+        document = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise errors.invalid_json(error_status) from None
+    if not isinstance(document, dict):
+        raise errors.no_file(error_status)
+    frames = document.get("frames")
+    if not isinstance(frames, list) or not frames:
+        raise errors.no_file(error_status)
+    return frames
+
+
+def decode_frame(item: object) -> bytes:
+    """Standard base64 (ASCII whitespace ignored, padding required) without a data-URI prefix."""
+    if not isinstance(item, str):
+        raise errors.invalid_frame()
+    text = "".join(item.split())
+    if text[:5].lower() == "data:":
+        raise errors.invalid_frame()
+    data = std_b64decode(text)
+    if not data:
+        raise errors.invalid_frame()
+    return data
+
+
+def probe_frame(data: bytes) -> FrameInfo:
+    """Decode one frame completely; anything but a sound JPEG or PNG is FILE_INVALID_FORMAT."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data), formats=FRAME_FORMATS) as image:
+            width, height = image.size
+            if width < 1 or height < 1 or width * height > MAX_FRAME_PIXELS:
+                raise errors.invalid_frame()
+            image.load()
+            fmt = "JPEG" if image.format == "MPO" else image.format
+    except GlairError:
+        raise
+    except Exception:  # Pillow raises many types for broken data; all mean "not an image"
+        raise errors.invalid_frame() from None
+    return FrameInfo(fmt, width, height)
+
+
+def frames_digest(frames: list[bytes]) -> str:
+    """A sha256 over the frames, length-prefixed so that splitting them differently differs."""
+    digest = hashlib.sha256(b"glair-frames\0")
+    for frame in frames:
+        digest.update(struct.pack(">Q", len(frame)))
+        digest.update(frame)
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------- video
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    codec: str
+    width: int
+    height: int
+    duration: float | None
+
+
+def mp4_brands(head: bytes) -> tuple[str, ...] | None:
+    """Major and compatible brands of a leading ``ftyp`` box, or None when there is none."""
+    if len(head) < 16 or head[4:8] != b"ftyp":
+        return None
+    size = struct.unpack(">I", head[:4])[0]
+    if size < 16:  # includes 1 (a 64-bit box size), which no muxer writes for ftyp
+        return None
+    end = min(size, len(head))
+    brands = [head[8:12]] + [head[i : i + 4] for i in range(16, end - 3, 4)]
+    return tuple(b.decode("latin-1") for b in brands)
+
+
+def is_mp4_signature(head: bytes) -> bool:
+    """True when the bytes start with an ``ftyp`` box naming at least one MP4 brand."""
+    brands = mp4_brands(head)
+    return brands is not None and any(b in MP4_BRANDS for b in brands)
+
+
+def check_video(source: BinaryIO) -> VideoInfo:
+    """Judge an upload from its bytes: an mp4 with a video stream whose first frame decodes.
+
+    ``source`` is a seekable binary file positioned anywhere; it is rewound first.
+    """
+    import av
+
+    try:
+        source.seek(0)
+        if not is_mp4_signature(source.read(256)):
+            raise errors.invalid_video()
+        source.seek(0)
+        with av.open(source, mode="r") as container:
+            if "mp4" not in container.format.name.split(","):
+                raise errors.invalid_video()
+            streams = container.streams.video
+            if not streams:
+                raise errors.invalid_video()
+            stream = streams[0]
+            decoded = next(iter(container.decode(stream)), None)
+            if decoded is None:
+                raise errors.invalid_video()
+            duration = float(container.duration) / av.time_base if container.duration else None
+            info = VideoInfo(stream.codec_context.name, decoded.width, decoded.height, duration)
+    except GlairError:
+        raise
+    except Exception:  # FFmpeg errors of every kind mean "not a readable mp4"
+        raise errors.invalid_video() from None
+    finally:
+        source.seek(0)
+    return info
+
+
+# --------------------------------------------------------------------------- results
+
+
+def deepfake_value(confidence: float, threshold: float = FAKE_THRESHOLD) -> str:
+    """``fake`` exactly when the fake-probability reaches the threshold."""
+    return "fake" if confidence >= threshold else "real"
+
+
+def success_body(confidence: float, threshold: float = FAKE_THRESHOLD) -> dict:
+    """The documented 200 body; keys sorted as in the vendor's examples."""
+    if not (isinstance(confidence, (int, float)) and math.isfinite(confidence)):
+        raise ValueError("confidence must be a finite number")
+    if not 0.0 <= confidence <= 1.0:
+        raise ValueError("confidence must be a fraction in [0, 1]")
+    return {
+        "read": {
+            "deepfake": {
+                "confidence": float(confidence),
+                "value": deepfake_value(confidence, threshold),
+            }
+        },
+        "reason": errors.SUCCESS_REASON,
+        "status": errors.SUCCESS,
+    }
+
+
+def plausible_confidence(fake: bool, u: float, threshold: float = FAKE_THRESHOLD) -> float:
+    """Map a uniform draw ``u`` in [0, 1) to a fake-probability on the right side of the threshold.
+
+    Fakes land in [0.8, 1.0] and reals in [0, 0.2) with the default threshold (the vendor's
+    examples are 0.99768 for fake and about 0.06 for real); the bands keep the same shape for any
+    other threshold.
+    """
+    if not 0.0 <= u < 1.0:
+        raise ValueError("u must be in [0, 1)")
+    if fake:
+        low = threshold + (1.0 - threshold) * 0.6
+        return min(1.0, low + (1.0 - low) * u)
+    return threshold * 0.4 * u
