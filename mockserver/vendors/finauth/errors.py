@@ -1,0 +1,195 @@
+"""The ``anti_deepfake`` error catalogue as data, and the order in which requests are checked.
+
+Every row of the vendor's error table is here, in the vendor's order, with the emulator's
+trigger. Errors are raised as ``FinAuthError`` (status, code, detail) and rendered in one place
+(the vendor's error envelope), which joins ``code`` and ``detail`` with the configured separator:
+``MISSING_ARGUMENTS:sign`` by default, ``MISSING_ARGUMENTS: sign`` with ``": "``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Error codes, verbatim.
+MISSING_ARGUMENTS = "MISSING_ARGUMENTS"
+BAD_ARGUMENTS = "BAD_ARGUMENTS"
+NO_FACE_FOUND = "NO_FACE_FOUND"
+INVALID_IMAGE_SIZE = "INVALID_IMAGE_SIZE"
+INTERNAL_TIMEOUT = "INTERNAL_TIMEOUT"
+AUTHENTICATION_ERROR = "AUTHENTICATION_ERROR"
+CONCURRENCY_LIMIT_EXCEEDED = "CONCURRENCY_LIMIT_EXCEEDED"
+API_NOT_FOUND = "API_NOT_FOUND"
+REQUEST_ENTITY_TOO_LARGE = "Request Entity Too Large"
+INTERNAL_ERROR = "INTERNAL_ERROR"
+GATEWAY_TIMEOUT = "504 Gateway Timeout"
+
+# Reasons after ``AUTHENTICATION_ERROR:`` (FaceID's upper-case set, those that apply here).
+API_KEY_BE_DISCONTINUED = "API_KEY_BE_DISCONTINUED"
+IP_NOT_ALLOWED = "IP_NOT_ALLOWED"
+LIMIT_REACHED = "LIMIT_REACHED"
+DENIED = "DENIED"
+EXPIRED_SIGN = "EXPIRED_SIGN"
+INVALID_SIGN = "INVALID_SIGN"
+AUTH_REASONS = (API_KEY_BE_DISCONTINUED, IP_NOT_ALLOWED, LIMIT_REACHED, DENIED, EXPIRED_SIGN, INVALID_SIGN)
+
+# The keys ``MISSING_ARGUMENTS:<key>`` can name.
+ARGUMENT_KEYS = ("sign", "sign_version", "data_type", "image", "video")
+
+SEPARATORS = (":", ": ")
+
+
+@dataclass(frozen=True)
+class CatalogueRow:
+    """One row of the vendor's error table and how the emulator reaches it."""
+
+    status: int
+    code: str
+    detail: str  # "" | "<key>" | "<reason>" | "image": what may follow the separator
+    body: str  # "json" (request_id, time_used, error) | "json-error-only" | "text"
+    meaning: str
+    trigger: str
+
+
+CATALOGUE: tuple[CatalogueRow, ...] = (
+    CatalogueRow(400, MISSING_ARGUMENTS, "<key>", "json", "A required parameter is missing",
+                 "sign, sign_version or data_type absent or empty; image with data_type=0 or "
+                 "video with data_type=1 absent"),
+    CatalogueRow(400, BAD_ARGUMENTS, "", "json",
+                 "Parameter parsing failed: non-numeric where a number is required, length over "
+                 "the limit, or an image/video that cannot be decoded",
+                 "sign_version not hmac_sha1; data_type not 0 or 1; a text field over the length "
+                 "limit; image not a decodable JPEG/PNG; video not decodable or over the size rule"),
+    CatalogueRow(400, NO_FACE_FOUND, "", "json", "No face detected in the input image or video",
+                 "a verdict rule"),
+    CatalogueRow(400, INVALID_IMAGE_SIZE, "image", "json", "Image size exceeds the limit",
+                 "image file over 10 MB, or its long side over 4096 px (720P in strict mode)"),
+    CatalogueRow(400, INTERNAL_TIMEOUT, "", "json", "Request timeout", "a fault rule or verdict rule"),
+    CatalogueRow(403, AUTHENTICATION_ERROR, "", "json", "Invalid signature",
+                 "unknown api_key or HMAC mismatch"),
+    CatalogueRow(403, AUTHENTICATION_ERROR, "<reason>", "json",
+                 "Key deactivated, call volume over the limit, no permission for this API or "
+                 "method", "see AUTH_REASONS and the key settings"),
+    CatalogueRow(403, CONCURRENCY_LIMIT_EXCEEDED, "", "json",
+                 "The number of concurrent requests exceeds the limit",
+                 "requests in flight for the key above the configured limit"),
+    CatalogueRow(404, API_NOT_FOUND, "", "json-error-only", "The called API does not exist",
+                 "any other path"),
+    CatalogueRow(413, REQUEST_ENTITY_TOO_LARGE, "", "text", "The request is larger than the limit",
+                 "Content-Length (or the streamed body) over the request size limit"),
+    CatalogueRow(500, INTERNAL_ERROR, "", "json", "Internal error", "a fault rule or verdict rule"),
+    CatalogueRow(504, GATEWAY_TIMEOUT, "", "text", "Request timeout", "a fault rule"),
+)
+
+# The order in which a request is checked; the first failing step answers.
+CHECK_ORDER: tuple[str, ...] = (
+    "path",  # 404 API_NOT_FOUND
+    "request_size",  # 413, before the body is read
+    "sign_present",  # MISSING_ARGUMENTS:sign
+    "sign_version_present",  # MISSING_ARGUMENTS:sign_version
+    "sign_version_value",  # BAD_ARGUMENTS
+    "signature",  # AUTHENTICATION_ERROR[:INVALID_SIGN|EXPIRED_SIGN], single use
+    "key_status",  # API_KEY_BE_DISCONTINUED, IP_NOT_ALLOWED, DENIED, LIMIT_REACHED
+    "concurrency",  # CONCURRENCY_LIMIT_EXCEEDED
+    "data_type",  # MISSING_ARGUMENTS:data_type, BAD_ARGUMENTS
+    "file_present",  # MISSING_ARGUMENTS:image|video
+    "file_decoding",  # BAD_ARGUMENTS
+    "size",  # INVALID_IMAGE_SIZE:image, BAD_ARGUMENTS (video)
+    "face",  # NO_FACE_FOUND (verdict rules)
+)
+
+
+class FinAuthError(Exception):
+    """A FinAuth error as data: HTTP status, code, and what follows the separator, if anything."""
+
+    def __init__(self, status: int, code: str, detail: str | None = None):
+        super().__init__(error_string(code, detail))
+        self.status = status
+        self.code = code
+        self.detail = detail
+
+    def error(self, separator: str = ":") -> str:
+        return error_string(self.code, self.detail, separator)
+
+
+def error_string(code: str, detail: str | None = None, separator: str = ":") -> str:
+    """``code`` alone, or ``code`` + separator + ``detail``."""
+    if separator not in SEPARATORS:
+        raise ValueError(f"separator must be one of {SEPARATORS!r}")
+    return code if not detail else f"{code}{separator}{detail}"
+
+
+def missing_arguments(key: str) -> FinAuthError:
+    return FinAuthError(400, MISSING_ARGUMENTS, key)
+
+
+def bad_arguments(key: str | None = None) -> FinAuthError:
+    """``BAD_ARGUMENTS``; ``key`` is carried and shown only when the setting asks for it."""
+    return FinAuthError(400, BAD_ARGUMENTS, key)
+
+
+def no_face_found() -> FinAuthError:
+    return FinAuthError(400, NO_FACE_FOUND)
+
+
+def invalid_image_size(key: str | None = "image") -> FinAuthError:
+    return FinAuthError(400, INVALID_IMAGE_SIZE, key)
+
+
+def internal_timeout() -> FinAuthError:
+    return FinAuthError(400, INTERNAL_TIMEOUT)
+
+
+def authentication_error(reason: str | None = None) -> FinAuthError:
+    if reason is not None and not reason:
+        raise ValueError("reason must be None or non-empty")
+    return FinAuthError(403, AUTHENTICATION_ERROR, reason)
+
+
+def concurrency_limit_exceeded() -> FinAuthError:
+    return FinAuthError(403, CONCURRENCY_LIMIT_EXCEEDED)
+
+
+def api_not_found() -> FinAuthError:
+    return FinAuthError(404, API_NOT_FOUND)
+
+
+def request_entity_too_large() -> FinAuthError:
+    return FinAuthError(413, REQUEST_ENTITY_TOO_LARGE)
+
+
+def internal_error() -> FinAuthError:
+    return FinAuthError(500, INTERNAL_ERROR)
+
+
+def gateway_timeout() -> FinAuthError:
+    return FinAuthError(504, GATEWAY_TIMEOUT)
+
+
+def render_error(
+    exc: FinAuthError,
+    *,
+    request_id: str,
+    time_used: int,
+    separator: str = ":",
+    bad_arguments_key: bool = False,
+    error_fields: bool = True,
+) -> tuple[int, str, dict | str]:
+    """``(status, content_type, body)`` for an error, following the catalogue.
+
+    404 carries only ``error``; 413 and 504 are plain text. ``bad_arguments_key`` appends the
+    field name to ``BAD_ARGUMENTS`` (FaceID style); ``error_fields=False`` drops ``request_id``
+    and ``time_used`` from JSON error bodies (FaceID's minimal failure sample).
+    """
+    if exc.status in (413, 504):
+        return exc.status, "text/plain", exc.code
+    detail = exc.detail
+    if exc.code == BAD_ARGUMENTS and not bad_arguments_key:
+        detail = None
+    error = error_string(exc.code, detail, separator)
+    if exc.status == 404 or not error_fields:
+        return exc.status, "application/json", {"error": error}
+    return exc.status, "application/json", {
+        "request_id": request_id,
+        "time_used": int(time_used),
+        "error": error,
+    }
