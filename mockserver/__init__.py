@@ -1,0 +1,8 @@
+"""deepfake-api-mock: a local emulator of commercial deepfake-detection APIs."""
+
+__version__ = "0.1.0"
+
+
+def create_app(settings=None):
+    from .app import create_app as build
+    return build(settings)

@@ -1,0 +1,60 @@
+"""create_app: settings -> runtime -> pipeline -> vendor blueprints -> admin API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping
+
+from flask import Flask, send_file
+
+from .admin.routes import blueprint as admin_blueprint
+from .core.runtime import Runtime
+from .registry import VENDORS, bootstrap
+from .settings import Settings, load_settings
+from .web import pipeline
+from .web.uploads import SpoolingRequest
+
+SPEC_DIR = Path(__file__).resolve().parent.parent / "openapi"
+
+
+def vendor_defaults() -> dict[str, Mapping]:
+    return {v.slug: v.defaults for v in VENDORS}
+
+
+def create_app(settings: Settings | Mapping | None = None) -> Flask:
+    """Build an emulator app. ``settings`` is a Settings, or overrides layered on top of the
+    defaults, the optional settings file and the MOCKSERVER_* environment."""
+    if not isinstance(settings, Settings):
+        settings = load_settings(settings, vendor_defaults=vendor_defaults())
+    vendors = {v.slug: v for v in VENDORS}
+    if settings.vendor is not None and settings.vendor not in vendors:
+        raise ValueError(f"unknown vendor {settings.vendor!r}; choose from {', '.join(vendors)}")
+    single = vendors.get(settings.vendor) if settings.vendor else None
+
+    app = Flask(__name__)
+    app.request_class = SpoolingRequest
+    app.json.sort_keys = False
+    app.config["MAX_FORM_MEMORY_SIZE"] = 1 << 20
+    rt = Runtime(settings, {v.slug: v.progression for v in VENDORS})
+    app.extensions["mockserver"] = rt
+
+    pipeline.install(app, vendors, single)
+    for vendor in VENDORS:
+        if single is None:
+            app.register_blueprint(vendor.blueprint, url_prefix=f"/{vendor.slug}")
+        elif vendor is single:
+            app.register_blueprint(vendor.blueprint, url_prefix="")
+        _serve_spec(app, vendor.slug, vendor.spec)
+    app.register_blueprint(admin_blueprint, url_prefix="/_admin")
+    for vendor in VENDORS:
+        if vendor.admin is not None:
+            app.register_blueprint(vendor.admin, url_prefix=f"/_admin/vendors/{vendor.slug}")
+    _serve_spec(app, "_admin", "admin.yaml")
+    bootstrap(rt)
+    return app
+
+
+def _serve_spec(app: Flask, prefix: str, filename: str) -> None:
+    def spec():
+        return send_file(SPEC_DIR / filename, mimetype="application/yaml")
+    app.add_url_rule(f"/{prefix}/openapi.yaml", f"spec_{prefix}", spec)

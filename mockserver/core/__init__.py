@@ -1,0 +1,1 @@
+"""Plain-Python machinery shared by every vendor. Nothing here imports Flask."""

@@ -1,0 +1,34 @@
+"""Fixed rate-limit windows per (vendor, credential), counted in the store on the emulator clock.
+
+Written here rather than taken from a library: the usual ones (``limits``) read the wall clock
+and have no SQLite storage, and the emulator's windows must follow its admin-controlled clock and
+be shared by every worker.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_at: int       # epoch seconds at which the window resets
+    retry_after: int    # whole seconds until then (at least 1)
+
+
+class RateLimiter:
+    def __init__(self, store, clock):
+        self._store = store
+        self._clock = clock
+
+    def hit(self, key: str, limit: int, window: float) -> Decision:
+        now = self._clock.now()
+        start = math.floor(now / window) * window
+        reset_at = start + window
+        count = self._store.incr(f"ratelimit:{key}", 1, expires_at=reset_at, now=now)
+        return Decision(allowed=count <= limit, limit=limit, remaining=max(0, limit - count),
+                        reset_at=math.ceil(reset_at), retry_after=max(1, math.ceil(reset_at - now)))

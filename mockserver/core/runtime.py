@@ -1,0 +1,82 @@
+"""The Runtime: everything one app needs (store, clock, ids, jobs, verdicts, faults, limiter,
+journal), built from its settings. Test knobs kept in the store (seed, progression, rate-limit
+overrides) are shared by every worker; ``reset`` returns all of them to the settings."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import Mapping
+
+from .clock import SharedClock
+from .errors import AdminError
+from .faults import Faults
+from .jobs import Jobs, Progression
+from .journal import Journal
+from .ratelimit import RateLimiter
+from .rng import Ids
+from .store import open_store
+from .verdicts import Verdicts
+
+_UNSET = object()
+
+
+class Runtime:
+    def __init__(self, settings, default_progressions: Mapping[str, Progression]):
+        self.settings = settings
+        self.spool_dir = settings.spool_dir
+        self._default_progressions = dict(default_progressions)
+        self.store = open_store(settings.state)
+        self.clock = SharedClock(self.store, initial_mode=settings.clock, start=settings.clock_start)
+        self.ids = Ids(self.store, self.seed)
+        self.jobs = Jobs(self.store, self.clock, self.progression)
+        self.verdicts = Verdicts(self.store, self.ids, self.seed)
+        self.faults = Faults(self.store, self.ids)
+        self.journal = Journal(self.store, settings.journal_limit)
+        self.limiter = RateLimiter(self.store, self.clock)
+        os.makedirs(self.spool_dir, exist_ok=True)
+
+    # seed
+    def seed(self) -> int:
+        doc = self.store.get_meta("seed")
+        return self.settings.seed if doc is None else doc["seed"]
+
+    def set_seed(self, seed: int) -> None:
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise AdminError("seed must be an integer")
+        self.store.put_meta("seed", {"seed": seed})
+
+    # progression
+    def progression(self, vendor: str) -> Progression:
+        doc = self.store.get_meta(f"progression:{vendor}")
+        if doc is not None:
+            return Progression(doc["mode"], doc["value"])
+        return self._default_progressions.get(vendor, Progression())
+
+    def set_progression(self, vendor: str, progression: Progression) -> None:
+        self.store.put_meta(f"progression:{vendor}", progression.as_dict())
+
+    # rate limits: {"limit": n, "window": seconds} or None (off)
+    def rate_limit(self, vendor: str) -> dict | None:
+        doc = self.store.get_meta(f"rate_limit:{vendor}")
+        if doc is not None:
+            return doc["rule"]
+        return self.settings.vendor_settings(vendor).get("rate_limit")
+
+    def set_rate_limit(self, vendor: str, rule: dict | None) -> None:
+        if rule is not None and not isinstance(rule, dict):
+            raise AdminError("rate_limit must be an object or null")
+        if rule is not None:
+            limit, window = rule.get("limit"), rule.get("window", 1)
+            if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+                raise AdminError("limit must be a non-negative integer")
+            if isinstance(window, bool) or not isinstance(window, (int, float)) or window <= 0:
+                raise AdminError("window must be a positive number of seconds")
+            rule = {"limit": limit, "window": window}
+        self.store.put_meta(f"rate_limit:{vendor}", {"rule": rule})
+
+    def reset(self) -> None:
+        """Forget every request, job, upload, rule and knob: back to the settings."""
+        self.store.reset()
+        shutil.rmtree(self.spool_dir, ignore_errors=True)
+        os.makedirs(self.spool_dir, exist_ok=True)

@@ -1,0 +1,16 @@
+"""The only list of vendors. Adding a vendor is one line here (and its package and spec)."""
+
+from .vendors.phonexia import VENDOR as PHONEXIA
+
+VENDORS = (
+    PHONEXIA,
+)
+
+BY_SLUG = {vendor.slug: vendor for vendor in VENDORS}
+
+
+def bootstrap(runtime) -> None:
+    """Create every vendor's fixed state (idempotent): at start-up and after each reset."""
+    for vendor in VENDORS:
+        if vendor.bootstrap is not None:
+            vendor.bootstrap(runtime, runtime.settings.vendor_settings(vendor.slug))

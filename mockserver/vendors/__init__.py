@@ -1,0 +1,1 @@
+"""One package per vendor, the same files in each: __init__ (descriptor), routes, models, schemas."""

@@ -1,0 +1,1 @@
+"""Hiya Audio Intelligence (formerly Loccus.ai): spaces, audios and verifications."""

@@ -1,0 +1,202 @@
+"""Hiya Audio Intelligence: what the emulator hears in an audio, and how it chunks and scores it.
+
+An uploaded file is decoded once (PyAV); every 100 ms segment of its samples is classified as
+voice (``v``), broadband noise (``n``) or silence (``.``) from its energy and its spectral
+flatness in the speech band. The resulting profile string is stored with the audio, and
+verifications derive their chunks, voice durations and labels from it: real durations decide
+whether a verification has a score.
+
+Scores are shaped here from numbers the caller decides (seeded verdicts or admin rules), so this
+module stays deterministic and free of the store.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import av
+import numpy as np
+
+from . import rules
+
+SEGMENT = 0.1                 # seconds per profile segment
+VOICE, NOISE, SILENCE = "v", "n", "."
+ACTIVE_DBFS = -45.0           # a segment louder than this holds sound
+NOISE_FLATNESS = 0.4          # spectral flatness at or above which sound is noise, not voice
+BAND = (100.0, 4000.0)        # the speech band the flatness is measured in
+
+
+@dataclass(frozen=True)
+class AudioAnalysis:
+    duration: float           # seconds of decoded samples
+    sample_rate: int
+    profile: str              # one character per SEGMENT, the last one possibly partial
+
+    @property
+    def voice_duration(self) -> float:
+        return span_voice(self.profile, self.duration, 0.0, self.duration)[0]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    start: float
+    end: float
+    voice: float
+    noise: float
+    label: str
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+# --- decoding ------------------------------------------------------------------------------
+
+def analyse_file(path: str) -> AudioAnalysis | None:
+    """Decode the first audio stream of ``path``; None when it holds no decodable audio."""
+    try:
+        with av.open(path, metadata_errors="ignore") as container:
+            if not container.streams.audio:
+                return None
+            stream = container.streams.audio[0]
+            sample_rate = int(stream.codec_context.sample_rate or 0)
+            if sample_rate <= 0:
+                return None
+            resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
+            classifier = _StreamingClassifier(sample_rate)
+            for frame in container.decode(stream):
+                for out in resampler.resample(frame):
+                    classifier.feed(out.to_ndarray().reshape(-1))
+            for out in resampler.resample(None):
+                classifier.feed(out.to_ndarray().reshape(-1))
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError, IndexError, MemoryError):
+        return None
+    if classifier.samples == 0:
+        return None
+    profile = classifier.finish()
+    return AudioAnalysis(duration=classifier.samples / sample_rate, sample_rate=sample_rate,
+                         profile=profile)
+
+
+class _StreamingClassifier:
+    """Classifies 100 ms segments as samples arrive, holding at most one segment in memory."""
+
+    def __init__(self, sample_rate: int):
+        self.sample_rate = sample_rate
+        self.segment_len = max(1, round(sample_rate * SEGMENT))
+        self.samples = 0
+        self._buffer = np.zeros(0, dtype=np.float32)
+        self._labels: list[str] = []
+
+    def feed(self, samples: np.ndarray) -> None:
+        self.samples += len(samples)
+        buffer = np.concatenate([self._buffer, samples.astype(np.float32, copy=False)])
+        whole = len(buffer) // self.segment_len
+        for i in range(whole):
+            segment = buffer[i * self.segment_len:(i + 1) * self.segment_len]
+            self._labels.append(classify_segment(segment, self.sample_rate))
+        self._buffer = buffer[whole * self.segment_len:]
+
+    def finish(self) -> str:
+        if len(self._buffer):
+            self._labels.append(classify_segment(self._buffer, self.sample_rate))
+            self._buffer = np.zeros(0, dtype=np.float32)
+        return "".join(self._labels)
+
+
+def classify_segment(samples: np.ndarray, sample_rate: int) -> str:
+    """``v`` voice, ``n`` noise or ``.`` silence for one segment of mono float samples."""
+    if len(samples) == 0:
+        return SILENCE
+    x = samples.astype(np.float64)
+    rms = math.sqrt(float(np.mean(x * x)))
+    if rms <= 0 or 20 * math.log10(rms) < ACTIVE_DBFS:
+        return SILENCE
+    return NOISE if spectral_flatness(x, sample_rate) >= NOISE_FLATNESS else VOICE
+
+
+def spectral_flatness(samples: np.ndarray, sample_rate: int) -> float:
+    """Geometric over arithmetic mean of the power spectrum in the speech band (0..1).
+
+    A pure tone or voiced speech is far below 0.1; white noise is about 0.56.
+    """
+    windowed = samples * np.hanning(len(samples))
+    power = np.abs(np.fft.rfft(windowed)) ** 2
+    freqs = np.fft.rfftfreq(len(samples), d=1.0 / sample_rate)
+    band = power[(freqs >= BAND[0]) & (freqs <= min(BAND[1], sample_rate / 2))]
+    if band.size < 4:
+        return 0.0
+    band = band + 1e-20
+    return float(np.exp(np.mean(np.log(band))) / np.mean(band))
+
+
+# --- profiles and chunks -------------------------------------------------------------------
+
+def span_voice(profile: str, duration: float, start: float, end: float) -> tuple[float, float]:
+    """(voice seconds, noise seconds) of the profile between ``start`` and ``end``."""
+    voice = noise = 0.0
+    first = int(start / SEGMENT + 1e-9)
+    for index in range(first, len(profile)):
+        seg_start = index * SEGMENT
+        if seg_start >= end - 1e-9:
+            break
+        overlap = min(end, (index + 1) * SEGMENT, duration) - max(start, seg_start)
+        if overlap <= 0:
+            continue
+        if profile[index] == VOICE:
+            voice += overlap
+        elif profile[index] == NOISE:
+            noise += overlap
+    return round(voice, 6), round(noise, 6)
+
+
+def label_for(voice: float, noise: float, min_voice: float = rules.MIN_CHUNK_VOICE) -> str:
+    if voice >= min_voice - 1e-9:
+        return "validVoice"
+    if noise >= min_voice - 1e-9 and noise > voice:
+        return "excessiveNoise"
+    return "insufficientVoice"
+
+
+def split_chunks(profile: str, duration: float, window: float = rules.ANALYSIS_WINDOW,
+                 min_voice: float = rules.MIN_CHUNK_VOICE) -> list[Chunk]:
+    """The audio cut into ``window``-second chunks (the last one shorter), each labelled."""
+    chunks = []
+    count = math.ceil(round(duration / window, 9)) if duration > 0 else 0
+    for i in range(count):
+        start = i * window
+        end = min(duration, start + window)
+        voice, noise = span_voice(profile, duration, start, end)
+        chunks.append(Chunk(start=start, end=end, voice=voice, noise=noise,
+                            label=label_for(voice, noise, min_voice)))
+    return chunks
+
+
+# --- scores --------------------------------------------------------------------------------
+
+def clamp01(value: float) -> float:
+    return min(1.0, max(0.0, value))
+
+
+def round_score(value: float | None) -> float | None:
+    return None if value is None else round(clamp01(value), 4)
+
+
+def chunk_scores(overall: float, jitters: list[float], labels: list[str],
+                 spread: float = 0.1) -> list[float | None]:
+    """Per-chunk scores around ``overall``: valid chunks get ``overall`` moved by
+    ``(jitter - 0.5) * spread`` (jitters are in [0, 1)), the others no score."""
+    return [round_score(overall + (j - 0.5) * spread) if label == "validVoice" else None
+            for j, label in zip(jitters, labels)]
+
+
+def partial_spoof(scores: list[float | None]) -> bool:
+    """True when scored chunks fall on both sides of 0.5."""
+    scored = [s for s in scores if s is not None]
+    return any(s < 0.5 for s in scored) and any(s >= 0.5 for s in scored)
+
+
+def identity_score(is_enrolled: bool, u: float) -> float:
+    """An audio enrolled in the voiceprint matches it (>= 0.9); any other is uniform."""
+    return round_score(0.9 + 0.1 * u if is_enrolled else u)

@@ -1,0 +1,120 @@
+"""Phonexia Speech Platform 4 REST: authenticity verification and system endpoints."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from flask import Blueprint, request, url_for
+from marshmallow import ValidationError
+
+from ... import __version__
+from ...core.media import probe
+from ...web.uploads import spooled_file
+from ...web.vendor import runtime, vendor_settings
+from . import models
+from .models import Options, error, validation_error
+from .schemas import (GetAuthenticityVerificationResponse, StartAuthenticityVerificationConfig,
+                      StartAuthenticityVerificationQuery, StartAuthenticityVerificationResponse)
+
+blueprint = Blueprint("phonexia", __name__)
+AV_PATH = "/api/technology/experimental/authenticity-verification"
+AV_ALIAS_PATH = "/api/technology/authenticity-verification"
+
+query_schema = StartAuthenticityVerificationQuery()
+config_schema = StartAuthenticityVerificationConfig()
+start_response = StartAuthenticityVerificationResponse()
+task_response = GetAuthenticityVerificationResponse()
+
+
+@blueprint.post(AV_PATH)
+def start_authenticity_verification():
+    rt, settings = runtime(), vendor_settings()
+    if not settings["licensed"]:
+        raise error(403)
+    form = _multipart_form()
+    options = _options(settings, form.get("config"))
+    upload = spooled_file("file")
+    if upload is None or (not upload.filename and upload.size == 0 and "file" not in request.files):
+        raise validation_error(["body", "file"], "Field required", "missing")
+    if upload.size == 0:
+        raise validation_error(["body", "file"], "The uploaded file is empty.")
+    info = probe(upload.path)
+    if info.kind is None and settings["reject_unreadable_media"] == "on_submit":
+        raise validation_error(["body", "file"], "Unsupported or corrupted media file.")
+    models.check_storage(rt, settings, upload)
+    job = models.submit(rt, settings, upload, info, options)
+    location = url_for(".get_authenticity_verification", task_id=job["id"])
+    headers = {"X-Location": location}
+    if settings["location_header"]:
+        headers["Location"] = location
+    return start_response.dump({"task": {"task_id": job["id"], "state": "pending"}}), 202, headers
+
+
+def get_authenticity_verification(task_id: str):
+    try:
+        uuid.UUID(task_id)
+    except ValueError:
+        raise validation_error(["path", "task_id"], "Input should be a valid UUID.", "uuid_parsing")
+    job = models.poll(runtime(), vendor_settings(), task_id)
+    return task_response.dump(models.task_body(job))
+
+
+blueprint.add_url_rule(f"{AV_PATH}/<task_id>", "get_authenticity_verification",
+                       get_authenticity_verification, methods=["GET"])
+blueprint.add_url_rule(f"{AV_ALIAS_PATH}/<task_id>", "get_authenticity_verification_alias",
+                       get_authenticity_verification, methods=["GET"])
+
+
+@blueprint.get("/api/system/info")
+def get_system_info():
+    return {"version": vendor_settings()["version"] or __version__}
+
+
+@blueprint.get("/api/system/status")
+def get_system_status():
+    return {"status": "ok"}
+
+
+def _multipart_form():
+    """The parsed multipart form; 400 when the body is not multipart or cannot be parsed."""
+    if request.mimetype != "multipart/form-data" or not request.mimetype_params.get("boundary"):
+        raise error(400)
+    if not request.files and not request.form and (request.content_length or 0) > 0:
+        raise error(400)
+    return request.form
+
+
+def _options(settings, raw_config: str | None) -> Options:
+    try:
+        query = query_schema.load(request.args.to_dict())
+    except ValidationError as exc:
+        raise _validation(exc, "query")
+    operations = list(models.available_operations(settings))
+    if raw_config is not None:
+        try:
+            config = json.loads(raw_config)
+        except ValueError:
+            raise error(400)
+        if not isinstance(config, dict):
+            raise error(400)
+        try:
+            loaded = config_schema.load(config)
+        except ValidationError as exc:
+            raise _validation(exc, "body", "config")
+        if loaded["operations"] is not None:
+            unavailable = [o for o in loaded["operations"] if o not in operations]
+            if unavailable:
+                raise validation_error(["body", "config", "operations"],
+                                       f"Operation {unavailable[0]!r} is not available.")
+            operations = loaded["operations"]
+    return Options(operations=operations, **query)
+
+
+def _validation(exc: ValidationError, *where: str):
+    detail = []
+    for name, messages in exc.normalized_messages().items():
+        for message in messages if isinstance(messages, list) else [str(messages)]:
+            detail.append({"location": [*where, name], "message": str(message),
+                           "type": "value_error", "context": {}})
+    return models.error(422, detail=detail)

@@ -1,0 +1,172 @@
+"""Resemble's documented upload rules and where `url` media may come from.
+
+Direct uploads (``file``) are judged on what the client declares, before any analysis: the
+extension must be on the vendor's list, the content type must be audio/*, video/* or image/*
+matching it (or application/octet-stream), the file must not be empty and not above the cap.
+What the media *is* (audio, image, video) is decided afterwards from the bytes.
+
+``url`` media is never fetched from the internet: a URL under a configured prefix is read from a
+local directory, a URL on an allow-listed host is fetched, anything else is refused (the detect
+then fails as it would for an unreachable URL).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import posixpath
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+MIB = 1024 * 1024
+MAX_UPLOAD_BYTES = 150 * MIB
+BATCH_MAX_FILES = 50
+BATCH_MAX_BYTES = 500 * MIB
+
+# extension -> the major content types it may be declared with
+UPLOAD_EXTENSIONS: dict[str, frozenset[str]] = {
+    "wav": frozenset({"audio"}), "mp3": frozenset({"audio"}), "m4a": frozenset({"audio"}),
+    "ogg": frozenset({"audio", "video"}), "aac": frozenset({"audio"}),
+    "flac": frozenset({"audio"}), "amr": frozenset({"audio"}),
+    "3gp": frozenset({"video", "audio"}), "3gpp": frozenset({"video", "audio"}),
+    "mp4": frozenset({"video", "audio"}), "mov": frozenset({"video"}),
+    "avi": frozenset({"video"}), "mkv": frozenset({"video"}),
+    "webm": frozenset({"video", "audio"}),
+    "jpg": frozenset({"image"}), "jpeg": frozenset({"image"}), "png": frozenset({"image"}),
+    "gif": frozenset({"image"}), "webp": frozenset({"image"}),
+}
+# the batch list omits .amr/.3gp/.3gpp
+BATCH_EXTENSIONS = {k: v for k, v in UPLOAD_EXTENSIONS.items() if k not in ("amr", "3gp", "3gpp")}
+# the list the docs give for the url path (informative: a URL is judged by its bytes)
+URL_EXTENSIONS = ("wav", "mp3", "ogg", "m4a", "flac", "mp4", "mov", "avi", "wmv",
+                  "jpg", "jpeg", "png", "gif", "webp")
+
+URL_PATTERN = re.compile(r"^https?://[^\s/?#]+([/?#]\S*)?$")
+
+EMPTY = "File is empty"
+NOT_MEDIA = "File must be valid media format"
+UNREACHABLE = "Unable to download media from url"
+
+
+class UploadRejected(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def extension_of(filename: str | None) -> str | None:
+    if not filename:
+        return None
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    if "." not in base.strip("."):
+        return None
+    return base.rsplit(".", 1)[-1].lower() or None
+
+
+def supported_list(allowed: dict[str, frozenset[str]]) -> str:
+    return ", ".join(f".{e}" for e in allowed)
+
+
+def check_declared(filename: str | None, content_type: str | None,
+                   allowed: dict[str, frozenset[str]] = UPLOAD_EXTENSIONS) -> str:
+    """The extension, if name and content type pass the documented rules."""
+    ext = extension_of(filename)
+    if ext not in allowed:
+        shown = f" .{ext}" if ext else ""
+        raise UploadRejected(f"Unsupported file type{shown}; supported extensions: "
+                             f"{supported_list(allowed)}")
+    major = major_type(content_type)
+    if major != "application/octet-stream" and major not in allowed[ext]:
+        raise UploadRejected(f"Content type {content_type} does not match file extension .{ext}")
+    return ext
+
+
+def major_type(content_type: str | None) -> str:
+    """``audio``, ``video``, ``image``, or the whole type; a missing one is octet-stream."""
+    essence = (content_type or "").split(";", 1)[0].strip().lower()
+    if not essence or essence == "application/octet-stream":
+        return "application/octet-stream"
+    main = essence.split("/", 1)[0]
+    return main if main in ("audio", "video", "image") else essence
+
+
+def too_large(limit: int) -> str:
+    """The 400 message of a direct upload above the cap, pointing to secure uploads."""
+    return (f"File exceeds {limit / MIB:g} MB limit; use the Secure Uploads API "
+            "(POST /secure_uploads) for larger files")
+
+
+def check_size(size: int, limit: int | None = MAX_UPLOAD_BYTES, message: str | None = None) -> None:
+    if size <= 0:
+        raise UploadRejected(EMPTY)
+    if limit is not None and size > limit:
+        raise UploadRejected(message or too_large(limit))
+
+
+def redacted_filename(token: str, ext: str | None) -> str:
+    """``redacted_<hex>.<ext>``, the name a zero-retention detect shows."""
+    return f"redacted_{token}.{ext}" if ext else f"redacted_{token}"
+
+
+def filename_from_url(url: str) -> str | None:
+    path = urlsplit(url).path
+    name = unquote(posixpath.basename(path))
+    return name or None
+
+
+# --- url media ---------------------------------------------------------------------------------
+
+def host_allowed(host: str | None, allow: list[str] | tuple[str, ...]) -> bool:
+    """``loopback`` matches localhost and loopback addresses; ``*`` any host; ``*.example.org``
+    any subdomain of example.org; anything else an exact host name or address."""
+    if not host:
+        return False
+    host = host.lower().strip("[]").rstrip(".")
+    for entry in allow:
+        entry = entry.lower().strip()
+        if entry == "*":
+            return True
+        if entry == "loopback":
+            if host == "localhost" or host.endswith(".localhost"):
+                return True
+            try:
+                if ipaddress.ip_address(host).is_loopback:
+                    return True
+            except ValueError:
+                pass
+        elif entry.startswith("*."):
+            if host.endswith(entry[1:]):
+                return True
+        elif host == entry.strip("[]"):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class MediaSource:
+    """Where the bytes of a ``url`` come from: ``local`` (path), ``fetch`` (url) or ``refused``."""
+
+    kind: str
+    location: str | None = None
+
+
+def resolve_media_url(url: str, media_dirs: dict[str, str],
+                      allow_hosts: list[str] | tuple[str, ...]) -> MediaSource:
+    """A URL under a ``media_dirs`` prefix maps to a file in that directory (longest prefix wins;
+    the query string is ignored); a URL on an allowed host is fetched; the rest is refused."""
+    for prefix in sorted(media_dirs, key=len, reverse=True):
+        if url.startswith(prefix):
+            rest = unquote(urlsplit(url[len(prefix):]).path).lstrip("/")
+            root = os.path.realpath(media_dirs[prefix])
+            path = os.path.realpath(os.path.join(root, rest))
+            if rest and path.startswith(root + os.sep) and os.path.isfile(path):
+                return MediaSource("local", path)
+            return MediaSource("refused")
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return MediaSource("refused")
+    if host_allowed(host, allow_hosts):
+        return MediaSource("fetch", url)
+    return MediaSource("refused")

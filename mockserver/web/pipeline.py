@@ -1,0 +1,251 @@
+"""What happens to every vendor request, in order, on one screen:
+
+    request id -> body size -> fault -> auth -> rate limit -> view -> vendor headers
+    -> malformed-body fault -> journal
+
+Every error, from any step or view, is a VendorError rendered by the vendor's own envelope;
+unknown paths and methods under a vendor's prefix get that vendor's 404/405.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+from ..core.errors import VendorError
+from ..core.journal import redact_fields, redact_headers
+from .uploads import discard_unkept
+from .vendor import Vendor, runtime
+
+log = logging.getLogger("mockserver")
+BODY_PREVIEW = 2048      # bytes of a body the journal keeps
+FIELD_PREVIEW = 256      # characters of one form or JSON string value
+
+
+@dataclass
+class RequestContext:
+    vendor: Vendor
+    operation: str | None
+    request_id: str
+    started: float = field(default_factory=time.perf_counter)
+    principal: dict | None = None
+    rate_decision: object = None
+    malformed: bool = False
+    dropped: bool = False
+
+
+# ---- the steps before the view -------------------------------------------------------------
+
+def check_body_size(ctx: RequestContext) -> None:
+    """Refuse an oversized body from Content-Length before reading it; werkzeug enforces the
+    same limit while streaming a body that has no Content-Length."""
+    limit = ctx.vendor.max_body_bytes(runtime().settings.vendor_settings(ctx.vendor.slug))
+    if limit is None:
+        return
+    request.max_content_length = limit
+    if request.content_length is not None and request.content_length > limit:
+        raise ctx.vendor.status_error(413)
+
+
+def apply_fault(ctx: RequestContext) -> Response | None:
+    rule = runtime().faults.take(ctx.vendor.slug, ctx.operation)
+    if rule is None:
+        return
+    kind = rule["fault"]
+    if kind == "status":
+        raise ctx.vendor.status_error(rule["status"])
+    if kind == "delay":
+        time.sleep(rule["delay_ms"] / 1000)
+    elif kind == "malformed":
+        ctx.malformed = True
+    elif kind == "drop":
+        ctx.dropped = True
+        return _drop_connection()
+    return None
+
+
+def authenticate(ctx: RequestContext) -> None:
+    vendor = ctx.vendor
+    if vendor.authenticate is None or ctx.operation in vendor.public_operations or ctx.operation is None:
+        return
+    rt = runtime()
+    ctx.principal = vendor.authenticate(request, ctx.operation, rt,
+                                        rt.settings.vendor_settings(vendor.slug))
+
+
+def rate_limit(ctx: RequestContext) -> None:
+    vendor = ctx.vendor
+    rt = runtime()
+    rule = rt.rate_limit(vendor.slug)
+    if rule is None or vendor.rate_limited is None or ctx.operation is None:
+        return
+    credential = (ctx.principal or {}).get("credential") or request.remote_addr or "anonymous"
+    decision = rt.limiter.hit(f"{vendor.slug}:{credential}", rule["limit"], rule["window"])
+    ctx.rate_decision = decision
+    if not decision.allowed:
+        raise vendor.rate_limited(decision)
+
+
+STEPS = (check_body_size, apply_fault, authenticate, rate_limit)
+
+
+# ---- wiring --------------------------------------------------------------------------------
+
+def install(app: Flask, vendors: dict[str, Vendor], single: Vendor | None) -> None:
+    """Attach the pipeline to the app: one before-request, one after-request, error handlers."""
+
+    def vendor_for_path() -> Vendor | None:
+        if single is not None:
+            return single
+        first = request.path.strip("/").split("/", 1)[0]
+        return vendors.get(first)
+
+    @app.before_request
+    def before_vendor_request():
+        vendor = vendors.get(request.blueprint or "") or (
+            vendor_for_path() if request.endpoint is None else None)
+        if vendor is None:
+            return None
+        operation = request.endpoint.rsplit(".", 1)[-1] if request.endpoint else None
+        g.ctx = RequestContext(vendor, operation, uuid.uuid4().hex)
+        if operation is None:
+            return None  # unknown path: the routing error is rendered by the vendor below
+        for step in STEPS:
+            answer = step(g.ctx)
+            if answer is not None:
+                return answer
+        return None
+
+    @app.after_request
+    def after_vendor_request(response: Response) -> Response:
+        ctx = g.get("ctx")
+        if ctx is None:
+            return response
+        if ctx.rate_decision is not None and ctx.vendor.rate_limit_headers is not None:
+            for name, value in ctx.vendor.rate_limit_headers(ctx.rate_decision).items():
+                response.headers.setdefault(name, value)
+        if ctx.vendor.decorate is not None:
+            ctx.vendor.decorate(response)
+        if ctx.malformed:
+            body = response.get_data()
+            response.set_data(body[: max(1, len(body) // 2)])
+        _journal(ctx, response)
+        return response
+
+    @app.teardown_request
+    def discard_uploads(exc):
+        discard_unkept()
+
+    @app.errorhandler(VendorError)
+    def vendor_error(err: VendorError):
+        return _render(err)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        ctx = g.get("ctx")
+        vendor = ctx.vendor if ctx else vendor_for_path()
+        if vendor is None:
+            return {"error": exc.description or exc.name}, exc.code or 500
+        return _render(vendor.status_error(exc.code or 500), vendor)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(exc: Exception):
+        if runtime().settings.fail_fast:
+            raise exc
+        log.exception("unexpected error")
+        ctx = g.get("ctx")
+        vendor = ctx.vendor if ctx else vendor_for_path()
+        if vendor is None:
+            return {"error": "internal error"}, 500
+        return _render(vendor.status_error(500), vendor)
+
+
+def _render(err: VendorError, vendor: Vendor | None = None) -> Response:
+    vendor = vendor or g.ctx.vendor
+    status, body, headers = vendor.render_error(err)
+    if isinstance(body, str):
+        response = Response(body, status=status, mimetype="text/plain")
+    else:
+        response = Response(json.dumps(body), status=status, mimetype="application/json")
+    response.headers.update(err.headers)
+    response.headers.update(headers)
+    return response
+
+
+def _drop_connection() -> Response:
+    """Close the client's connection without an answer (gunicorn and werkzeug expose the socket).
+    The response returned only ends the request on our side: nobody is left to read it."""
+    sock = request.environ.get("gunicorn.socket") or request.environ.get("werkzeug.socket")
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    return Response(b"", status=500)
+
+
+# ---- journal -------------------------------------------------------------------------------
+
+def _journal(ctx: RequestContext, response: Response) -> None:
+    rt = runtime()
+    secret_headers = frozenset(rt.settings.secret_headers)
+    secret_fields = frozenset(rt.settings.secret_fields)
+    rt.journal.record({
+        "request_id": ctx.request_id,
+        "time": rt.clock.now(),
+        "vendor": ctx.vendor.slug,
+        "operation": ctx.operation,
+        "method": request.method,
+        "path": request.path,
+        "query": request.args.to_dict(flat=False),
+        "headers": redact_headers(dict(request.headers), secret_headers),
+        "body": _request_body(secret_fields),
+        "status": None if ctx.dropped else response.status_code,
+        "response": {"headers": dict(response.headers), "body": _response_body(response)},
+        "duration_ms": round((time.perf_counter() - ctx.started) * 1000, 3),
+    })
+
+
+def _short(value):
+    if isinstance(value, str) and len(value) > FIELD_PREVIEW:
+        return f"<{len(value)} characters>"
+    if isinstance(value, dict):
+        return {k: _short(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_short(v) for v in value[:50]]
+    return value
+
+
+def _request_body(secret_fields: frozenset[str]) -> dict | None:
+    parsed = request.__dict__
+    if "form" in parsed or "files" in parsed:
+        form = {k: _short(v) for k, v in request.form.items()}
+        files = [{"field": name, "filename": f.filename, "content_type": f.mimetype,
+                  "size": getattr(f.stream, "size", None)}
+                 for name, f in request.files.items(multi=True)]
+        return {"form": redact_fields(form, secret_fields), "files": files}
+    if request.is_json and (request.content_length or 0) <= 1 << 20:
+        body = request.get_json(silent=True)
+        if isinstance(body, dict):
+            return {"json": redact_fields(_short(body), secret_fields)}
+        return {"json": _short(body)}
+    return {"size": request.content_length} if request.content_length else None
+
+
+def _response_body(response: Response):
+    if response.direct_passthrough or response.is_streamed:
+        return None
+    data = response.get_data()
+    if response.mimetype == "application/json" and len(data) <= BODY_PREVIEW * 8:
+        try:
+            return _short(json.loads(data))
+        except ValueError:
+            pass
+    return data[:BODY_PREVIEW].decode("utf-8", "replace")
