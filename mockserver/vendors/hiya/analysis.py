@@ -32,6 +32,8 @@ class AudioAnalysis:
     duration: float           # seconds of decoded samples
     sample_rate: int
     profile: str              # one character per SEGMENT, the last one possibly partial
+    container: str = ""       # FFmpeg demuxer name (wav, flac, mp3, ogg, "mov,mp4,...")
+    has_video: bool = False
 
     @property
     def voice_duration(self) -> float:
@@ -60,6 +62,8 @@ def analyse_file(path: str) -> AudioAnalysis | None:
             if not container.streams.audio:
                 return None
             stream = container.streams.audio[0]
+            container_name = container.format.name
+            has_video = bool(container.streams.video)
             sample_rate = int(stream.codec_context.sample_rate or 0)
             if sample_rate <= 0:
                 return None
@@ -76,7 +80,29 @@ def analyse_file(path: str) -> AudioAnalysis | None:
         return None
     profile = classifier.finish()
     return AudioAnalysis(duration=classifier.samples / sample_rate, sample_rate=sample_rate,
-                         profile=profile)
+                         profile=profile, container=container_name, has_video=has_video)
+
+
+# FFmpeg demuxer -> (audio mimetype, video mimetype, extension) for downloads
+_FORMATS = {
+    "wav": ("audio/wav", None, "wav"),
+    "flac": ("audio/flac", None, "flac"),
+    "mp3": ("audio/mpeg", None, "mp3"),
+    "ogg": ("audio/ogg", "video/ogg", "ogg"),
+    "aac": ("audio/aac", None, "aac"),
+    "mov,mp4,m4a,3gp,3g2,mj2": ("audio/mp4", "video/mp4", "m4a"),
+    "matroska,webm": ("audio/webm", "video/webm", "webm"),
+    "aiff": ("audio/aiff", None, "aiff"),
+    "amr": ("audio/amr", None, "amr"),
+}
+
+
+def media_type(container: str, has_video: bool) -> tuple[str, str]:
+    """(Content-Type, file extension) of a stored file, from its demuxer name."""
+    audio, video, ext = _FORMATS.get(container, ("application/octet-stream", None, "bin"))
+    if has_video and video:
+        return video, "mp4" if ext == "m4a" else ext
+    return audio, ext
 
 
 class _StreamingClassifier:

@@ -66,7 +66,9 @@ def available_operations(settings) -> tuple[str, ...]:
 # ---- submit ---------------------------------------------------------------------------------
 
 def check_storage(rt, settings, upload: SpooledFile) -> None:
-    """507 when keeping this upload would pass the input-storage quota."""
+    """507 when keeping this upload would pass the input-storage quota (after expired tasks
+    have freed theirs)."""
+    sweep_expired(rt, settings)
     if stored_bytes(rt.spool_dir) + upload.size > settings["input_storage_bytes"]:
         raise error(507)
 
@@ -78,7 +80,6 @@ def stored_bytes(spool_dir: str) -> int:
 
 def submit(rt, settings, upload: SpooledFile, info: MediaInfo, options: Options) -> dict:
     """Create the task for an accepted upload, with the outcome its processing will reach."""
-    sweep_expired(rt, settings)
     task_id = rt.ids.uuid4("phonexia-task")
     verdict = rt.verdicts.decide(VENDOR, upload.digest, "start_authenticity_verification")
     outcome, result, task_error = process(settings, info, options, verdict, rt.seed(), upload.digest)

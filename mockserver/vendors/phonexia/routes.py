@@ -40,7 +40,7 @@ def start_authenticity_verification():
     if upload.size == 0:
         raise validation_error(["body", "file"], "The uploaded file is empty.")
     info = probe(upload.path)
-    if info.kind is None and settings["reject_unreadable_media"] == "on_submit":
+    if not info.has_audio and settings["reject_unreadable_media"] == "on_submit":
         raise validation_error(["body", "file"], "Unsupported or corrupted media file.")
     models.check_storage(rt, settings, upload)
     job = models.submit(rt, settings, upload, info, options)

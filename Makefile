@@ -1,0 +1,37 @@
+# deepfake-api-mock: `make run` serves the emulator, `make test` runs every test.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8080
+WORKERS ?= 4
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test contracts bench fidelity routes clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)  ## install, then serve every vendor on http://$(HOST):$(PORT) (state in ./var/)
+	$(BIN)/deepfake-mock serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
+
+test: $(STAMP)  ## install, then run the unit, behaviour, server and contract tests
+	$(BIN)/python -m pytest -q
+
+contracts: $(STAMP)  ## the contract suite only; BASE_URL=... checks another server (a real vendor)
+	$(BIN)/python -m pytest -q contracts $(if $(BASE_URL),--base-url $(BASE_URL))
+
+bench: $(STAMP)  ## benchmarks through gunicorn on loopback (not part of `make test`)
+	$(BIN)/python -m bench
+
+fidelity: $(STAMP)  ## refresh the README's fidelity table from the specs' x-emulator-note
+	$(BIN)/deepfake-mock fidelity --write README.md
+
+routes: $(STAMP)
+	$(BIN)/deepfake-mock routes
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

@@ -1,0 +1,98 @@
+"""deepfake-mock: serve the emulator, list its routes, print the fidelity table."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+
+
+def _overrides(args) -> dict:
+    keys = ("host", "port", "workers", "vendor", "state", "seed", "clock", "config")
+    return {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
+
+
+def serve(args) -> int:
+    from gunicorn.app.base import BaseApplication
+
+    from .app import create_app, vendor_defaults
+    from .settings import load_settings
+
+    overrides = _overrides(args)
+    settings = load_settings(overrides, vendor_defaults=vendor_defaults())
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{settings.host}:{settings.port}")
+            self.cfg.set("workers", settings.workers)
+            self.cfg.set("timeout", 300)
+            self.cfg.set("accesslog", "-" if args.access_log else None)
+
+        def load(self):
+            return create_app(settings)
+
+    print(f"deepfake-mock {__version__} on http://{settings.host}:{settings.port} "
+          f"({settings.workers} workers, state {settings.state})", flush=True)
+    Server().run()
+    return 0
+
+
+def routes(args) -> int:
+    from .app import create_app
+
+    app = create_app(_overrides(args) | {"state": "memory"})
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        methods = ",".join(sorted(m for m in rule.methods if m not in ("HEAD", "OPTIONS")))
+        print(f"{methods:8} {rule.rule:80} {rule.endpoint}")
+    return 0
+
+
+def fidelity(args) -> int:
+    from .app import SPEC_DIR
+    from .fidelity import table, update_readme
+    from .registry import VENDORS
+
+    rendered = table(SPEC_DIR, [v.slug for v in VENDORS])
+    if args.write:
+        changed = update_readme(Path(args.write), rendered)
+        print(f"{args.write}: {'updated' if changed else 'already current'}")
+    else:
+        print(rendered)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="deepfake-mock", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="serve the emulator with gunicorn")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.add_argument("--workers", type=int)
+    p.add_argument("--vendor", help="single-vendor mode: that vendor's real paths at the root")
+    p.add_argument("--state", help="SQLite file, or 'memory'")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--clock", choices=("system", "manual"))
+    p.add_argument("--config", help="settings file (JSON or YAML)")
+    p.add_argument("--access-log", action="store_true")
+    p.set_defaults(func=serve)
+
+    p = sub.add_parser("routes", help="list every route")
+    p.add_argument("--vendor")
+    p.set_defaults(func=routes)
+
+    p = sub.add_parser("fidelity", help="the fidelity table (x-emulator-note of every spec)")
+    p.add_argument("--write", metavar="README", help="update the table in this file")
+    p.set_defaults(func=fidelity)
+
+    p = sub.add_parser("version", help="print the version")
+    p.set_defaults(func=lambda a: print(__version__) or 0)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Resemble AI Detect: deepfake detection of audio, image and video (api/v2)."""
