@@ -1,0 +1,92 @@
+"""Behaviour through the real server: gunicorn, two workers, a SQLite state file."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import requests
+
+from mockserver.admin.client import AdminClient
+from mockserver.testing import media
+from mockserver.testing.server import ServerProcess
+
+START = "/phonexia/api/technology/experimental/authenticity-verification"
+
+
+@pytest.fixture
+def state(tmp_path):
+    return {"state": tmp_path / "state.sqlite3", "spool_dir": tmp_path / "spool"}
+
+
+def submit(url: str, data: bytes, **kwargs) -> requests.Response:
+    return requests.post(f"{url}{START}", files={"file": ("call.wav", data, "audio/wav")},
+                         timeout=30, **kwargs)
+
+
+def test_submit_and_poll_across_two_workers_then_survive_a_restart(state):
+    with ServerProcess(workers=2, **state) as server:
+        admin = AdminClient(server.url)
+        admin.set_progression("phonexia", "after_polls", 3)
+        r = submit(server.url, media.wav(5, channels=2))
+        assert r.status_code == 202
+        poll = f"{server.url}{r.headers['X-Location']}"
+        states = [requests.get(poll, timeout=10).json()["task"]["state"] for _ in range(4)]
+        assert states == ["pending", "running", "done", "done"]
+        done = requests.get(poll, timeout=10).json()
+        # every poll went through the shared store, whichever worker answered
+        assert admin.count_requests(operation="get_authenticity_verification") == 5
+    with ServerProcess(workers=2, **state) as server:
+        again = requests.get(f"{server.url}{r.headers['X-Location']}", timeout=10)
+        assert again.status_code == 200
+        assert again.json() == done
+        assert len(done["result"]["deepfake_detection"]["channels"]) == 2
+
+
+def test_streamed_upload_without_content_length_is_cut_at_the_limit(state):
+    env = {"MOCKSERVER_VENDORS__PHONEXIA__MAX_UPLOAD_BYTES": "100000"}
+    with ServerProcess(workers=1, env=env, **state) as server:
+        boundary = "b0undary"
+        wav = media.wav(10)
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n"
+                f"Content-Type: audio/wav\r\n\r\n").encode() + wav + f"\r\n--{boundary}--\r\n".encode()
+
+        def chunks():  # a generator body: requests sends it chunked, without Content-Length
+            for i in range(0, len(body), 8192):
+                yield body[i:i + 8192]
+        try:
+            r = requests.post(f"{server.url}{START}", data=chunks(), timeout=30,
+                              headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        except requests.ConnectionError:
+            pytest.fail("the server closed the connection instead of answering 413")
+        assert r.status_code == 413
+        assert r.json()["type"] == "request.size-limit-exceeded"
+        assert AdminClient(server.url).list_jobs("phonexia") == []
+        assert os.listdir(state["spool_dir"]) == []
+
+
+def test_content_length_over_the_limit_is_refused_before_the_body(state):
+    env = {"MOCKSERVER_VENDORS__PHONEXIA__MAX_UPLOAD_BYTES": "1000"}
+    with ServerProcess(workers=1, env=env, **state) as server:
+        r = submit(server.url, media.wav(1))
+        assert r.status_code == 413
+        assert r.json() == {"type": "request.size-limit-exceeded",
+                            "message": "The request entity (payload) size exceeds the allowed limit.",
+                            "detail": []}
+
+
+def test_drop_fault_closes_the_connection(state):
+    with ServerProcess(workers=1, **state) as server:
+        admin = AdminClient(server.url)
+        admin.add_fault(fault="drop", vendor="phonexia", operation="get_system_info", times=1)
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"{server.url}/phonexia/api/system/info", timeout=10)
+        assert requests.get(f"{server.url}/phonexia/api/system/info", timeout=10).status_code == 200
+
+
+def test_single_vendor_mode_through_gunicorn(state):
+    with ServerProcess(workers=1, vendor="phonexia", **state) as server:
+        r = requests.post(f"{server.url}{START.removeprefix('/phonexia')}",
+                          files={"file": ("a.wav", media.wav(4))}, timeout=30)
+        assert r.status_code == 202
+        assert requests.get(f"{server.url}{r.headers['X-Location']}", timeout=10).status_code == 200
