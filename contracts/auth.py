@@ -1,0 +1,27 @@
+"""Each vendor's credentials, applied to every request the suite sends (generated or hand-written).
+
+Against the emulator the defaults of its settings are used; against a real vendor they come from
+the environment variables named here. ``AUTH[slug](target)`` returns a function that completes a
+``requests``-style keyword dict (``headers``, ``data``...) for one request.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from .target import Target
+
+Apply = Callable[[dict], dict]
+
+
+def no_auth(target: Target) -> Apply:
+    return lambda request: request
+
+
+AUTH: dict[str, Callable[[Target], Apply]] = {
+    "phonexia": no_auth,  # the virtual appliance documents no authentication
+}
+
+
+def for_vendor(slug: str, target: Target) -> Apply:
+    return AUTH[slug](target)
