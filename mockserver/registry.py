@@ -1,9 +1,11 @@
 """The only list of vendors. Adding a vendor is one line here (and its package and spec)."""
 
+from .vendors.glair import VENDOR as GLAIR
 from .vendors.phonexia import VENDOR as PHONEXIA
 
 VENDORS = (
     PHONEXIA,
+    GLAIR,
 )
 
 BY_SLUG = {vendor.slug: vendor for vendor in VENDORS}

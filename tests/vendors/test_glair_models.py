@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from mockserver.core.errors import VendorError
+from mockserver.core.verdicts import Verdict
 from mockserver.vendors.glair import errors, models
-from mockserver.vendors.glair.errors import GlairError
 from mockserver.vendors.glair.models import Config
 
 CONFIG = Config()
@@ -68,8 +69,8 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def raises(fn, *args, **kwargs) -> GlairError:
-    with pytest.raises(GlairError) as info:
+def raises(fn, *args, **kwargs) -> VendorError:
+    with pytest.raises(VendorError) as info:
         fn(*args, **kwargs)
     return info.value
 
@@ -98,7 +99,25 @@ def test_config_rejects_unknown_choices():
     with pytest.raises(ValueError):
         Config(oversize_status=415)
     with pytest.raises(ValueError):
-        Config(fake_threshold=0)
+        Config(users={"us:er": "pass"})
+    with pytest.raises(ValueError):
+        Config(users={"user": "pa:ss"})
+    with pytest.raises(ValueError):
+        Config(api_keys=frozenset())
+    with pytest.raises(ValueError):
+        Config(max_input_bytes=0)
+
+
+def test_config_from_settings_reads_the_vendor_defaults():
+    from mockserver.vendors.glair import DEFAULTS
+
+    assert Config.from_settings(DEFAULTS) == CONFIG
+    assert Config.from_settings({"api_keys": "solo"}).api_keys == frozenset({"solo"})
+    assert Config.from_settings({"users": ["a:1", "b:"]}).users == {"a": "1", "b": ""}
+    for bad in (["a"], ["a:b:c"], [1], {"a": "b"}):
+        with pytest.raises(ValueError):
+            Config.from_settings({"users": bad})
+    assert CONFIG.max_body_bytes == 12 * 1024 * 1024
 
 
 # ----------------------------------------------------------------------------- auth
@@ -274,7 +293,7 @@ def test_read_frames_checks_size_before_decoding_images():
 
 
 def test_read_frames_refuses_a_huge_body_before_parsing():
-    err = raises(models.read_frames, b"{" * (models.MAX_FRAMES_BODY_BYTES + 1), CONFIG)
+    err = raises(models.read_frames, b"{" * (CONFIG.max_body_bytes + 1), CONFIG)
     assert (err.status, err.code) == (413, "FAILED")
 
 
@@ -354,21 +373,59 @@ def test_success_body_is_the_documented_shape():
 def test_value_flips_at_the_threshold():
     assert models.deepfake_value(0.5) == "fake"
     assert models.deepfake_value(0.4999999) == "real"
-    assert models.deepfake_value(0.7, threshold=0.8) == "real"
 
 
-@pytest.mark.parametrize("bad", [-0.01, 1.01, float("nan"), float("inf"), "0.5"])
+@pytest.mark.parametrize("bad", [-0.01, 1.01, float("nan"), float("inf"), "0.5", True])
 def test_success_body_refuses_values_outside_the_unit_interval(bad):
     with pytest.raises(ValueError):
         models.success_body(bad)
 
 
 @settings(max_examples=60)
-@given(u=st.floats(min_value=0.0, max_value=1.0, exclude_max=True), fake=st.booleans(),
-       threshold=st.sampled_from([0.5, 0.3, 0.9]))
-def test_plausible_confidence_lands_on_the_right_side(u, fake, threshold):
-    c = models.plausible_confidence(fake, u, threshold)
-    assert 0.0 <= c <= 1.0
-    assert models.deepfake_value(c, threshold) == ("fake" if fake else "real")
-    if threshold == 0.5:
-        assert (c >= 0.8) if fake else (c < 0.2)
+@given(p=st.floats(min_value=0.0, max_value=1.0, exclude_max=True))
+def test_default_verdicts_spread_into_the_vendor_bands(p):
+    c = models.confidence_of(Verdict(probability=p, label="fake" if p >= 0.5 else "real"))
+    assert (c >= 0.8) if p >= 0.5 else (0 <= c < 0.2)
+    assert c <= 1.0
+
+
+def test_rule_verdicts_are_reported_as_pinned():
+    assert models.confidence_of(Verdict(0.7, "fake", rule="r")) == 0.7
+    assert models.confidence_of(Verdict(0.3, "real", score=0.91, rule="r")) == 0.91
+    assert models.confidence_of(Verdict(0.3, "real", score=7, rule="r")) == 1.0
+    assert models.confidence_of(Verdict(0.3, "real", score=-2, rule="r")) == 0.0
+
+
+@pytest.mark.parametrize(("outcome", "frames", "status", "code"), [
+    ("FAILED", False, 500, "FAILED"),
+    ("failed", True, 500, "FAILED"),
+    ("FILE_INVALID_FORMAT", False, 415, "FILE_INVALID_FORMAT"),
+    ("NO_FILE", True, 400, "NO_FILE"),
+    ("ERROR", False, 400, "ERROR"),
+    ("anything else", False, 500, "FAILED"),
+])
+def test_rule_outcomes_map_to_vendor_errors(outcome, frames, status, code):
+    err = models.outcome_error(outcome, frames=frames)
+    assert (err.status, err.code) == (status, code)
+
+
+@pytest.mark.parametrize(("status", "frames", "body"), [
+    (400, False, {"reason": "No file in request body", "status": "ERROR"}),
+    (401, False, {"error": "Authorization field missing"}),
+    (403, True, {"error": "Access to this API has been disallowed"}),
+    (404, False, {"error": "Not found"}),
+    (405, False, {"error": "Method not allowed"}),
+    (409, False, {"error": "Conflict"}),
+    (413, False, {"reason": "File size exceeds the maximum of 6MB", "status": "FAILED"}),
+    (413, True, {"reason": "Total frames size exceeds the maximum of 6MB", "status": "FAILED"}),
+    (415, False, {"reason": "Invalid file format, only .mp4 is supported", "status": "FILE_INVALID_FORMAT"}),
+    (415, True, {"reason": "Invalid file format", "status": "FILE_INVALID_FORMAT"}),
+    (429, False, {"error": "Rate limit exceeded"}),
+    (500, False, {"reason": "Failed to process the input", "status": "FAILED"}),
+    (502, False, "<html><body><p>502 - Bad Gateway</p></body></html>"),
+    (503, True, "<html><body><p>503 - Service Unavailable</p></body></html>"),
+])
+def test_bare_statuses_get_vendor_bodies(status, frames, body):
+    err = errors.for_status(status, frames=frames)
+    assert err.status == status
+    assert errors.envelope(err.code, err.message) == body

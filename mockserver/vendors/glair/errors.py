@@ -1,4 +1,4 @@
-"""GLAIR Vision errors as data, and the one place that turns them into bodies.
+"""GLAIR Vision errors as data (VendorError), and the one place that turns them into bodies.
 
 Two envelopes exist behind api.vision.glair.ai:
 - the service's own: ``{"reason": "...", "status": "<ENUM>"}`` (no ``read`` key), [DOC] for 400;
@@ -9,7 +9,9 @@ An error whose ``code`` is ``GATEWAY`` renders as the second, any other code is 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from http import HTTPStatus
+
+from ...core.errors import VendorError
 
 GATEWAY = "gateway"
 
@@ -46,58 +48,82 @@ METHOD_NOT_ALLOWED = "Method not allowed"
 REALM = "GLAIR Vision"
 
 
-@dataclass
-class GlairError(Exception):
-    """An error answer: HTTP status, envelope code (enum value or GATEWAY), message, headers."""
-
-    status: int
-    code: str
-    message: str
-    headers: dict[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        super().__init__(self.status, self.code, self.message)
+# A 5xx the gateway answers itself: not JSON (the Go SDK's mock for 502 has this shape).
+HTML = "html"
+HTML_PAGE = "<html><body><p>{status} - {phrase}</p></body></html>"
 
 
-def envelope(code: str, message: str) -> dict:
-    """The JSON body for an error. Keys are sorted, as in the vendor's examples."""
+def envelope(code: str, message: str) -> dict | str:
+    """The body for an error. Keys are sorted, as in the vendor's examples."""
     if code == GATEWAY:
         return {"error": message}
+    if code == HTML:
+        return message
     return {"reason": message, "status": code}
 
 
-def gateway(status: int, message: str, *, challenge: bool = False) -> GlairError:
+def gateway(status: int, message: str, *, challenge: bool = False) -> VendorError:
     headers = {"WWW-Authenticate": f'Basic realm="{REALM}"'} if challenge else {}
-    return GlairError(status, GATEWAY, message, headers)
+    return VendorError(status, GATEWAY, message, headers=headers)
 
 
-def no_file(error_status: str = ERROR) -> GlairError:
-    return GlairError(400, _checked(error_status), NO_FILE_REASON)
+def gateway_page(status: int) -> VendorError:
+    """An upstream failure seen at the gateway (502, 503, 504...): an HTML page."""
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    return VendorError(status, HTML, HTML_PAGE.format(status=status, phrase=phrase))
 
 
-def invalid_json(error_status: str = ERROR) -> GlairError:
-    return GlairError(400, _checked(error_status), INVALID_JSON_REASON)
+def no_file(error_status: str = ERROR) -> VendorError:
+    return VendorError(400, _checked(error_status), NO_FILE_REASON)
 
 
-def invalid_video() -> GlairError:
-    return GlairError(415, FILE_INVALID_FORMAT, VIDEO_FORMAT_REASON)
+def invalid_json(error_status: str = ERROR) -> VendorError:
+    return VendorError(400, _checked(error_status), INVALID_JSON_REASON)
 
 
-def invalid_frame() -> GlairError:
-    return GlairError(415, FILE_INVALID_FORMAT, FRAME_FORMAT_REASON)
+def invalid_video() -> VendorError:
+    return VendorError(415, FILE_INVALID_FORMAT, VIDEO_FORMAT_REASON)
 
 
-def too_large(reason: str, oversize_status: int = 413) -> GlairError:
+def invalid_frame() -> VendorError:
+    return VendorError(415, FILE_INVALID_FORMAT, FRAME_FORMAT_REASON)
+
+
+def too_large(reason: str, oversize_status: int = 413) -> VendorError:
     if oversize_status not in (400, 413):
         raise ValueError(f"oversize status must be 400 or 413, not {oversize_status}")
-    return GlairError(oversize_status, FAILED, reason)
+    return VendorError(oversize_status, FAILED, reason)
 
 
-def failed(status: int = 500, reason: str = FAILED_REASON) -> GlairError:
-    return GlairError(status, FAILED, reason)
+def failed(status: int = 500, reason: str = FAILED_REASON) -> VendorError:
+    return VendorError(status, FAILED, reason)
 
 
 def _checked(error_status: str) -> str:
     if error_status not in ERROR_STATUSES:
         raise ValueError(f"error status must be one of {ERROR_STATUSES}, not {error_status!r}")
     return error_status
+
+
+def for_status(status: int, *, frames: bool = False, error_status: str = ERROR,
+               oversize_status: int = 413) -> VendorError:
+    """GLAIR's answer for a bare HTTP status (faults, routing errors, oversized bodies, crashes).
+
+    ``frames`` picks the frames endpoint's wording where the two endpoints differ.
+    """
+    if status == 400:
+        return no_file(error_status)
+    if status == 413:
+        return too_large(FRAMES_TOO_LARGE_REASON if frames else VIDEO_TOO_LARGE_REASON,
+                         oversize_status)
+    if status == 415:
+        return invalid_frame() if frames else invalid_video()
+    if status == 500:
+        return failed()
+    if status > 500:
+        return gateway_page(status)
+    message = {401: AUTH_FIELD_MISSING, 403: ACCESS_DISALLOWED, 404: NOT_FOUND,
+               405: METHOD_NOT_ALLOWED, 429: RATE_LIMITED}.get(status)
+    if message is None:
+        message = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    return gateway(status, message)

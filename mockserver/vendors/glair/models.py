@@ -4,7 +4,7 @@ What is decided here, in the order a request meets it:
 1. ``authenticate``: the gateway's two credentials, API key first, then HTTP Basic.
 2. ``read_frames`` / ``check_video``: the input, judged from its bytes.
 3. ``success_body``: the detection result, ``confidence`` being the probability of "fake".
-Errors are ``GlairError`` data (see ``errors.py``); nothing here knows about HTTP frameworks.
+Errors are ``VendorError`` data (see ``errors.py``); nothing here knows about HTTP frameworks.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ import struct
 from dataclasses import dataclass, field
 from typing import BinaryIO, Mapping
 
+from ...core.errors import VendorError
 from . import errors
-from .errors import GlairError
 
+VENDOR = "glair"
 MAX_INPUT_BYTES = 6 * 1024 * 1024  # "6MB", read as MiB ([UNKNOWN] which one the vendor means)
-MAX_FRAMES_BODY_BYTES = 12 * 1024 * 1024  # refused before parsing; base64 of 6 MiB is 8 MiB
 MAX_FRAME_PIXELS = 40_000_000
 FAKE_THRESHOLD = 0.5
 _STD_B64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
@@ -51,15 +51,53 @@ class Config:
     oversize_status: int = 413  # or 400
     echo_request_id: bool = False
     max_input_bytes: int = MAX_INPUT_BYTES
-    fake_threshold: float = FAKE_THRESHOLD
 
     def __post_init__(self) -> None:
         if self.error_status not in errors.ERROR_STATUSES:
             raise ValueError(f"error_status must be one of {errors.ERROR_STATUSES}")
         if self.oversize_status not in (400, 413):
             raise ValueError("oversize_status must be 400 or 413")
-        if not 0.0 < self.fake_threshold <= 1.0:
-            raise ValueError("fake_threshold must be in (0, 1]")
+        if isinstance(self.max_input_bytes, bool) or not isinstance(self.max_input_bytes, int) \
+                or self.max_input_bytes < 1:
+            raise ValueError("max_input_bytes must be a positive integer")
+        if not self.api_keys or not all(isinstance(k, str) and k for k in self.api_keys):
+            raise ValueError("api_keys must be a non-empty list of non-empty strings")
+        if not self.users or not all(isinstance(u, str) and isinstance(p, str)
+                                     and ":" not in u + p for u, p in self.users.items()):
+            # the gateway splits "user:password" on every ':', so neither may contain one
+            raise ValueError("users must map user names to passwords, strings without ':'")
+
+    @classmethod
+    def from_settings(cls, settings: Mapping) -> "Config":
+        """The vendor's settings mapping (see DEFAULTS in the package) as a checked Config."""
+        keys = settings.get("api_keys", ["test-key"])
+        return cls(
+            api_keys=frozenset([keys] if isinstance(keys, str) else keys),
+            users=parse_users(settings.get("users", ["user:pass"])),
+            error_status=settings.get("error_status", errors.ERROR),
+            oversize_status=settings.get("oversize_status", 413),
+            echo_request_id=bool(settings.get("echo_request_id", False)),
+            max_input_bytes=settings.get("max_input_bytes", MAX_INPUT_BYTES),
+        )
+
+    @property
+    def max_body_bytes(self) -> int:
+        """Largest request body read at all: room for base64 frames (4/3) and multipart framing."""
+        return 2 * self.max_input_bytes
+
+
+def parse_users(entries) -> dict[str, str]:
+    """The ``users`` setting, a list of ``"user:password"`` strings (a list, so that a settings
+    file or environment variable replaces the default user instead of merging with it)."""
+    if isinstance(entries, str):
+        entries = [entries]
+    users = {}
+    for entry in entries:
+        if not isinstance(entry, str) or entry.count(":") != 1:
+            raise ValueError("users must be a list of 'user:password' strings (one ':' each)")
+        name, password = entry.split(":")
+        users[name] = password
+    return users
 
 
 # --------------------------------------------------------------------------- auth
@@ -71,7 +109,7 @@ def authenticate(api_key: str | None, authorization: str | None, config: Config)
     The order (key first) follows GLAIR's live behaviour seen by its Java SDK tests: a wrong key
     together with a wrong user gives the key's error. The Basic parsing mirrors Tyk's.
     """
-    key = _strip_bearer(api_key or "")
+    key = strip_bearer(api_key or "")
     if not key:
         raise errors.gateway(401, errors.AUTH_FIELD_MISSING)
     if not any(hmac.compare_digest(key.encode(), k.encode()) for k in config.api_keys):
@@ -117,7 +155,7 @@ def basic_header(username: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
 
 
-def _strip_bearer(key: str) -> str:
+def strip_bearer(key: str) -> str:
     if len(key) > 6 and key[:7].upper() == "BEARER ":
         return key[7:]
     return key
@@ -145,7 +183,7 @@ def read_frames(raw: bytes, config: Config) -> list[bytes]:
 
     Order: size of the body, JSON, shape, base64 of every frame, total decoded size, images.
     """
-    if len(raw) > MAX_FRAMES_BODY_BYTES:
+    if len(raw) > config.max_body_bytes:
         raise errors.too_large(errors.FRAMES_TOO_LARGE_REASON, config.oversize_status)
     items = parse_frames_json(raw, config.error_status)
     frames = [decode_frame(item) for item in items]
@@ -196,7 +234,7 @@ def probe_frame(data: bytes) -> FrameInfo:
                 raise errors.invalid_frame()
             image.load()
             fmt = "JPEG" if image.format == "MPO" else image.format
-    except GlairError:
+    except VendorError:
         raise
     except Exception:  # Pillow raises many types for broken data; all mean "not an image"
         raise errors.invalid_frame() from None
@@ -265,7 +303,7 @@ def check_video(source: BinaryIO) -> VideoInfo:
                 raise errors.invalid_video()
             duration = float(container.duration) / av.time_base if container.duration else None
             info = VideoInfo(stream.codec_context.name, decoded.width, decoded.height, duration)
-    except GlairError:
+    except VendorError:
         raise
     except Exception:  # FFmpeg errors of every kind mean "not a readable mp4"
         raise errors.invalid_video() from None
@@ -277,39 +315,66 @@ def check_video(source: BinaryIO) -> VideoInfo:
 # --------------------------------------------------------------------------- results
 
 
-def deepfake_value(confidence: float, threshold: float = FAKE_THRESHOLD) -> str:
-    """``fake`` exactly when the fake-probability reaches the threshold."""
-    return "fake" if confidence >= threshold else "real"
+def deepfake_value(confidence: float) -> str:
+    """``fake`` exactly when the fake-probability reaches the threshold (0.5, [PROPOSED])."""
+    return "fake" if confidence >= FAKE_THRESHOLD else "real"
 
 
-def success_body(confidence: float, threshold: float = FAKE_THRESHOLD) -> dict:
+def success_body(confidence: float) -> dict:
     """The documented 200 body; keys sorted as in the vendor's examples."""
-    if not (isinstance(confidence, (int, float)) and math.isfinite(confidence)):
+    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) \
+            or not math.isfinite(confidence):
         raise ValueError("confidence must be a finite number")
     if not 0.0 <= confidence <= 1.0:
         raise ValueError("confidence must be a fraction in [0, 1]")
     return {
-        "read": {
-            "deepfake": {
-                "confidence": float(confidence),
-                "value": deepfake_value(confidence, threshold),
-            }
-        },
+        "read": {"deepfake": {"confidence": float(confidence), "value": deepfake_value(confidence)}},
         "reason": errors.SUCCESS_REASON,
         "status": errors.SUCCESS,
     }
 
 
-def plausible_confidence(fake: bool, u: float, threshold: float = FAKE_THRESHOLD) -> float:
-    """Map a uniform draw ``u`` in [0, 1) to a fake-probability on the right side of the threshold.
-
-    Fakes land in [0.8, 1.0] and reals in [0, 0.2) with the default threshold (the vendor's
-    examples are 0.99768 for fake and about 0.06 for real); the bands keep the same shape for any
-    other threshold.
-    """
+def plausible_confidence(fake: bool, u: float) -> float:
+    """Map a uniform draw ``u`` in [0, 1) into the vendor's bands: fakes in [0.8, 1], reals in
+    [0, 0.2) (its examples are 0.99768 for fake and about 0.06 for real)."""
     if not 0.0 <= u < 1.0:
         raise ValueError("u must be in [0, 1)")
-    if fake:
-        low = threshold + (1.0 - threshold) * 0.6
-        return min(1.0, low + (1.0 - low) * u)
-    return threshold * 0.4 * u
+    return 0.8 + 0.2 * u if fake else 0.2 * u
+
+
+def confidence_of(verdict) -> float:
+    """The ``confidence`` (probability of fake) to report for a core Verdict.
+
+    A score a rule pinned is sent as is (clamped to [0, 1]); a probability a rule set or derived
+    from its label is sent as is; the default verdict, uniform in [0, 1), is spread into the
+    plausible bands on the same side of 0.5, so the fake/real split stays the core's.
+    """
+    if verdict.score is not None:
+        return min(1.0, max(0.0, float(verdict.score)))
+    p = float(verdict.probability)
+    if verdict.rule is not None:
+        return p
+    fake = p >= FAKE_THRESHOLD
+    u = (p - FAKE_THRESHOLD) / (1 - FAKE_THRESHOLD) if fake else p / FAKE_THRESHOLD
+    return plausible_confidence(fake, min(u, math.nextafter(1.0, 0.0)))
+
+
+OUTCOMES = (errors.FAILED, errors.FILE_INVALID_FORMAT, errors.NO_FILE, errors.ERROR)
+
+
+def outcome_error(outcome: str, *, frames: bool) -> VendorError:
+    """The error a verdict rule's ``outcome`` asks for (case-insensitive; any other is FAILED)."""
+    outcome = outcome.upper()
+    if outcome == errors.FILE_INVALID_FORMAT:
+        return errors.invalid_frame() if frames else errors.invalid_video()
+    if outcome in (errors.NO_FILE, errors.ERROR):
+        return errors.no_file(outcome)
+    return errors.failed()
+
+
+def detect(rt, digest: str, operation: str, *, frames: bool) -> dict:
+    """Decide the verdict for accepted media and return the 200 body (or raise a rule's error)."""
+    verdict = rt.verdicts.decide(VENDOR, digest, operation)
+    if verdict.outcome is not None:
+        raise outcome_error(verdict.outcome, frames=frames)
+    return success_body(confidence_of(verdict))
