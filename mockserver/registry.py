@@ -2,10 +2,12 @@
 
 from .vendors.glair import VENDOR as GLAIR
 from .vendors.phonexia import VENDOR as PHONEXIA
+from .vendors.resemble import VENDOR as RESEMBLE
 
 VENDORS = (
     PHONEXIA,
     GLAIR,
+    RESEMBLE,
 )
 
 BY_SLUG = {vendor.slug: vendor for vendor in VENDORS}

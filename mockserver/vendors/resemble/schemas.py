@@ -226,3 +226,46 @@ class PageQuery(_Base):
         error_messages={"required": "is required"})
     page_size = FormInt(load_default=10, validate=validate.Range(
         min=10, max=1000, error="must be between 10 and 1000"))
+
+
+# --- responses ---------------------------------------------------------------------------------
+# Items are built by the models in the vendor's key order; the envelopes are declared here.
+
+class CreateDetectionResponse(Schema):
+    success = fields.Boolean(required=True)
+    item = fields.Dict(required=True)
+
+
+GetDetectionResponse = CreateDetectionResponse
+
+
+class PageResponse(Schema):
+    success = fields.Boolean(required=True)
+    page = fields.Integer(required=True)
+    num_pages = fields.Integer(required=True)
+    page_size = fields.Integer(required=True)
+    total_count = fields.Integer(required=True)
+    items = fields.List(fields.Dict(), required=True)
+
+
+ListDetectionsResponse = PageResponse
+ListAudioSourceTracingsResponse = PageResponse
+ListIntelligencesResponse = PageResponse
+
+
+class CreateSecureUploadResponse(Schema):
+    success = fields.Boolean(required=True)
+    token = fields.String(required=True)
+
+
+class ItemResponse(Schema):
+    success = fields.Boolean(required=True)
+    item = fields.Dict(required=True)
+
+
+CreateDetectBatchResponse = ItemResponse
+GetDetectBatchResponse = ItemResponse
+CreateDetectIntelligenceQuestionResponse = ItemResponse
+GetDetectIntelligenceQuestionResponse = ItemResponse
+GetAudioSourceTracingResponse = ItemResponse
+GetIntelligenceResponse = ItemResponse
