@@ -9,11 +9,11 @@
 from __future__ import annotations
 
 from .errors import AdminError
-from .rules import scope_matches, take_first
+from .rules import scope_matches
 
 FAULTS = ("status", "delay", "drop", "malformed")
 FIELDS = {"fault", "vendor", "operation", "status", "delay_ms", "times"}
-COLLECTION = "faults"
+KEY = "faults"  # one meta document, {"rules": [...]}: read with the request's meta snapshot
 
 
 def validate(doc: dict) -> dict:
@@ -49,15 +49,31 @@ class Faults:
     def add(self, doc: dict) -> dict:
         rule = {k: v for k, v in validate(doc).items() if v is not None}
         rule.update(id=self._ids.uuid4("fault"), used=0)
-        self._store.put(COLLECTION, rule["id"], rule)
+        self._store.update_meta(KEY, lambda d: {"rules": (d or {"rules": []})["rules"] + [rule]})
         return rule
 
     def list(self) -> list[dict]:
-        return self._store.scan(COLLECTION)
+        return (self._store.get_meta(KEY) or {"rules": []})["rules"]
 
     def clear(self) -> None:
-        self._store.clear(COLLECTION)
+        self._store.delete_meta(KEY)
 
     def take(self, vendor: str, operation: str | None) -> dict | None:
         """The first rule matching this request, consumed once; None when none applies."""
-        return take_first(self._store, COLLECTION, lambda r: scope_matches(r, vendor, operation))
+        if not any(scope_matches(r, vendor, operation) for r in self.list()):
+            return None  # the common case, answered from the request's meta snapshot
+        taken = {}
+
+        def use(doc):
+            rules = (doc or {"rules": []})["rules"]
+            for i, rule in enumerate(rules):
+                if scope_matches(rule, vendor, operation):
+                    rule["used"] += 1
+                    taken["rule"] = rule
+                    if rule.get("times") is not None and rule["used"] >= rule["times"]:
+                        del rules[i]
+                    return {"rules": rules}
+            return None
+
+        self._store.update_meta(KEY, use)
+        return taken.get("rule")

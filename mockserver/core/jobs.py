@@ -79,6 +79,10 @@ class Jobs:
 
     def observe(self, vendor: str, job_id: str) -> dict | None:
         """A client poll: count it and return the job in the state it has reached."""
+        job = self._store.get(self._collection(vendor), job_id)
+        if job is None or job["state"] == job["outcome"]:
+            return job  # unknown, or terminal: a plain read, no write
+
         def count(job):
             if job["state"] == job["outcome"]:
                 return None  # terminal: nothing to write

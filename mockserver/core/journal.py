@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from .errors import AdminError
 
 LOG = "journal"
@@ -38,6 +40,18 @@ def matches(entry: dict, criteria: dict) -> bool:
     return True
 
 
+def _parsed(entry: dict) -> dict:
+    """A response body recorded as JSON text comes back as JSON."""
+    response = entry.get("response") or {}
+    body = response.get("body")
+    if isinstance(body, str) and body[:1] in ("{", "["):
+        try:
+            response["body"] = json.loads(body)
+        except ValueError:
+            pass
+    return entry
+
+
 class Journal:
     def __init__(self, store, bound: int):
         self._store = store
@@ -49,7 +63,7 @@ class Journal:
     def entries(self, criteria: dict | None = None, limit: int | None = None) -> list[dict]:
         """Oldest first; ``limit`` keeps the newest."""
         found = [e for e in self._store.read_log(LOG, self.bound) if matches(e, criteria or {})]
-        return found[-limit:] if limit else found
+        return [_parsed(e) for e in (found[-limit:] if limit else found)]
 
     def count(self, criteria: dict | None = None) -> int:
         return len(self.entries(criteria))

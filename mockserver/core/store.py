@@ -3,7 +3,8 @@
 Documents live in named collections, optionally under a ``scope`` (a team, a space...) so that
 scoped listings stay cheap. Counters carry an optional expiry (rate-limit windows, in-flight
 counts). Meta holds small singletons (clock, seed, rules). Logs are bounded append-only lists
-(the request journal).
+(the request journal). ``pin_meta`` reads every meta row once and serves meta reads from that
+snapshot until ``unpin_meta`` (one query per request instead of one per knob).
 
 ``SQLiteStore`` is shared by every gunicorn worker and survives a restart; ``MemoryStore`` is
 for a single process (tests, the in-process pytest plugin).
@@ -34,6 +35,9 @@ class Store(Protocol):
     def get_meta(self, key: str) -> Doc | None: ...
     def put_meta(self, key: str, doc: Doc) -> None: ...
     def delete_meta(self, key: str) -> None: ...
+    def update_meta(self, key: str, change: Callable[[Doc | None], Doc | None]) -> Doc | None: ...
+    def pin_meta(self) -> None: ...
+    def unpin_meta(self) -> None: ...
     def append_log(self, log: str, doc: Doc, bound: int) -> None: ...
     def read_log(self, log: str, limit: int | None = None) -> list[Doc]: ...
     def clear_log(self, log: str) -> None: ...
@@ -162,16 +166,55 @@ class SQLiteStore:
             conn.execute("ROLLBACK")
             raise
 
+    def pin_meta(self):
+        rows = self._conn().execute("SELECT key, doc FROM meta").fetchall()
+        self._local.meta = {key: doc for key, doc in rows}
+
+    def unpin_meta(self):
+        self._local.meta = None
+
     def get_meta(self, key):
-        row = self._conn().execute("SELECT doc FROM meta WHERE key=?", (key,)).fetchone()
-        return json.loads(row[0]) if row else None
+        pinned = getattr(self._local, "meta", None)
+        if pinned is not None:
+            raw = pinned.get(key)
+        else:
+            row = self._conn().execute("SELECT doc FROM meta WHERE key=?", (key,)).fetchone()
+            raw = row[0] if row else None
+        return json.loads(raw) if raw else None
+
+    def _pinned_set(self, key, raw):
+        pinned = getattr(self._local, "meta", None)
+        if pinned is not None:
+            if raw is None:
+                pinned.pop(key, None)
+            else:
+                pinned[key] = raw
 
     def put_meta(self, key, doc):
+        raw = _dumps(doc)
         self._write("INSERT INTO meta (key, doc) VALUES (?,?) "
-                    "ON CONFLICT (key) DO UPDATE SET doc=excluded.doc", (key, _dumps(doc)))
+                    "ON CONFLICT (key) DO UPDATE SET doc=excluded.doc", (key, raw))
+        self._pinned_set(key, raw)
 
     def delete_meta(self, key):
         self._write("DELETE FROM meta WHERE key=?", (key,))
+        self._pinned_set(key, None)
+
+    def update_meta(self, key, change):
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = conn.execute("SELECT doc FROM meta WHERE key=?", (key,)).fetchone()
+            new = change(json.loads(row[0]) if row else None)
+            if new is not None:
+                conn.execute("INSERT INTO meta (key, doc) VALUES (?,?) ON CONFLICT (key) "
+                             "DO UPDATE SET doc=excluded.doc", (key, _dumps(new)))
+                self._pinned_set(key, _dumps(new))
+            conn.execute("COMMIT")
+            return new
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
 
     def append_log(self, log, doc, bound):
         cur = self._write("INSERT INTO logs (log, doc) VALUES (?,?)", (log, _dumps(doc)))
@@ -197,6 +240,8 @@ class SQLiteStore:
         for table in ("docs", "counters", "meta", "logs"):
             conn.execute(f"DELETE FROM {table}")
         conn.execute("COMMIT")
+        if getattr(self._local, "meta", None) is not None:
+            self._local.meta = {}
 
 
 class MemoryStore:
@@ -281,6 +326,19 @@ class MemoryStore:
     def delete_meta(self, key):
         with self._lock:
             self._meta.pop(key, None)
+
+    def update_meta(self, key, change):
+        with self._lock:
+            new = change(self.get_meta(key))
+            if new is not None:
+                self._meta[key] = _dumps(new)
+            return new
+
+    def pin_meta(self):
+        """Meta reads are dict lookups here: nothing to pin."""
+
+    def unpin_meta(self):
+        """See pin_meta."""
 
     def append_log(self, log, doc, bound):
         with self._lock:

@@ -115,6 +115,7 @@ def install(app: Flask, vendors: dict[str, Vendor], single: Vendor | None) -> No
             return None
         operation = request.endpoint.rsplit(".", 1)[-1] if request.endpoint else None
         g.ctx = RequestContext(vendor, operation, uuid.uuid4().hex)
+        runtime().store.pin_meta()  # one read of every knob (clock, faults, limits) per request
         if operation is None:
             return None  # unknown path: the routing error is rendered by the vendor below
         for step in STEPS:
@@ -140,7 +141,9 @@ def install(app: Flask, vendors: dict[str, Vendor], single: Vendor | None) -> No
         return response
 
     @app.teardown_request
-    def discard_uploads(exc):
+    def end_vendor_request(exc):
+        if g.get("ctx") is not None:
+            runtime().store.unpin_meta()
         discard_unkept()
 
     @app.errorhandler(VendorError)
@@ -239,13 +242,8 @@ def _request_body(secret_fields: frozenset[str]) -> dict | None:
     return {"size": request.content_length} if request.content_length else None
 
 
-def _response_body(response: Response):
+def _response_body(response: Response) -> str | None:
+    """The body as text (the journal parses JSON bodies when it is read, not here)."""
     if response.direct_passthrough or response.is_streamed:
         return None
-    data = response.get_data()
-    if response.mimetype == "application/json" and len(data) <= BODY_PREVIEW * 8:
-        try:
-            return _short(json.loads(data))
-        except ValueError:
-            pass
-    return data[:BODY_PREVIEW].decode("utf-8", "replace")
+    return response.get_data()[:BODY_PREVIEW * 8].decode("utf-8", "replace")

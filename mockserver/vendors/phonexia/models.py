@@ -144,10 +144,10 @@ def channel_score(verdict, seed: int, digest: str, channel: int, options: Option
 # ---- poll -----------------------------------------------------------------------------------
 
 def poll(rt, settings, task_id: str) -> dict:
-    job = rt.jobs.get(VENDOR, task_id)
+    job = rt.jobs.observe(VENDOR, task_id)
     if job is None or expired(rt, settings, job):
         raise error(404, "Task not found.")
-    return rt.jobs.observe(VENDOR, task_id)
+    return job
 
 
 def expired(rt, settings, job: dict) -> bool:

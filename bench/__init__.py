@@ -1,0 +1,1 @@
+"""Benchmarks through the real server on loopback. Run with ``make bench`` (never in ``make test``)."""
