@@ -95,6 +95,8 @@ class Jobs:
         if job["forced"] is not None:
             job["state"] = job["forced"]
             return job
+        if job["state"] == job["outcome"]:
+            return job  # a client has seen it finish: it stays finished
         states = tuple(job["states"])
         elapsed = self._clock.now() - job["created_at"]
         stage = self._progression_of(vendor).stage(states, polls, elapsed)

@@ -216,9 +216,15 @@ class SQLiteStore:
             conn.execute("ROLLBACK")
             raise
 
+    TRIM_EVERY = 64
+
     def append_log(self, log, doc, bound):
-        cur = self._write("INSERT INTO logs (log, doc) VALUES (?,?)", (log, _dumps(doc)))
-        if cur.lastrowid % 64 == 0:  # trim in batches: one DELETE per 64 appends
+        self._write("INSERT INTO logs (log, doc) VALUES (?,?)", (log, _dumps(doc)))
+        appends = getattr(self._local, "appends", None)
+        if appends is None:
+            appends = self._local.appends = {}
+        appends[log] = appends.get(log, 0) + 1
+        if appends[log] % self.TRIM_EVERY == 0:  # trim in batches: one DELETE per 64 appends
             self._write("DELETE FROM logs WHERE log=? AND seq <= (SELECT seq FROM logs WHERE log=? "
                         "ORDER BY seq DESC LIMIT 1 OFFSET ?)", (log, log, bound))
 

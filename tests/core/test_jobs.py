@@ -241,10 +241,6 @@ def test_a_progression_change_applies_to_existing_jobs(env):
     assert env.observe() == "done"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Jobs.get/list recompute the state from the current progression even when the stored job "
-    "already reached its outcome: a job a client saw done reads as pending after a "
-    "progression change"))
 def test_a_job_seen_terminal_stays_terminal_for_readers(env):
     env.create()
     assert env.observe() == "done"
