@@ -158,7 +158,8 @@ def test_base64_strict():
     assert rules.decode_base64(text) == payload
     wrapped = "\n".join(text[i:i + 76] for i in range(0, len(text), 76))
     assert rules.decode_base64(wrapped) == payload
-    for bad in ["", "   ", "abc", "ab$=", "YWJj\u00e9", text.replace("+", "-")[:-1]]:
+    for bad in ["", "   ", "abc", "ab$=", "YWJj\u00e9", "YWJj=", "YW=j", "Y===",
+                text.replace("+", "-")[:-1]]:
         with pytest.raises(ValueError):
             rules.decode_base64(bad)
     with pytest.raises(ValueError):

@@ -150,6 +150,7 @@ def parse_duration(text: str) -> float:
 # --- base64 --------------------------------------------------------------------------------
 
 _WHITESPACE = re.compile(rb"\s+")
+_BASE64 = re.compile(rb"[A-Za-z0-9+/]*={0,2}")
 
 
 def decode_base64(text: str) -> bytes:
@@ -165,6 +166,8 @@ def decode_base64(text: str) -> bytes:
         raise ValueError("not base64") from exc
     if not raw:
         raise ValueError("empty file")
+    if len(raw) % 4 or not _BASE64.fullmatch(raw):
+        raise ValueError("not base64")
     try:
         return base64.b64decode(raw, validate=True)
     except (binascii.Error, ValueError) as exc:
