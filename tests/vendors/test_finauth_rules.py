@@ -76,7 +76,7 @@ def raises(code: str, detail=None):
 
         def __exit__(self, exc_type, exc, tb):
             assert exc_type is FinAuthError, f"expected {code}, got {exc_type}"
-            assert (exc.code, exc.detail) == (code, detail)
+            assert (exc.code, exc.suffix) == (code, detail)
             return True
 
     return _Ctx()

@@ -2,3 +2,66 @@
 
 The signing helper for clients is ``mockserver.vendors.finauth.signing``.
 """
+
+from __future__ import annotations
+
+from flask import g
+
+from ...core.errors import VendorError
+from ...web.vendor import Vendor
+from . import errors, models
+from .models import FinAuthSettings
+from .routes import blueprint, time_used_ms
+from .routes import request_id as new_request_id
+
+DEFAULTS = models.DEFAULT_SETTINGS
+
+
+def _config() -> FinAuthSettings:
+    from ...web.vendor import runtime
+
+    return FinAuthSettings.from_mapping(runtime().settings.vendor_settings("finauth"))
+
+
+def render_error(err: VendorError):
+    config = _config()
+    status, _content_type, body = errors.render_error(
+        err, request_id=new_request_id(), time_used=time_used_ms(),
+        separator=config.error_separator, bad_arguments_key=config.bad_arguments_key,
+        error_fields=config.error_fields)
+    return status, body, {}
+
+
+def status_error(status: int) -> VendorError:
+    """The vendor's answer to a bare status (faults, routing, oversized bodies, crashes)."""
+    return errors.for_status(status)
+
+
+def authenticate(req, operation, rt, settings) -> dict:
+    """The form's ``sign`` and ``sign_version``, the signature, the key, then a concurrency slot."""
+    config = FinAuthSettings.from_mapping(settings)
+    sign = models.check_sign_fields(req.form, config)
+    now = rt.clock.now()
+    key = models.authenticate(sign, config, now, req.remote_addr, models.store_hooks(rt.store, now))
+    if not models.acquire_slot(rt.store, key.api_key, config.concurrency_limit_for(key)):
+        raise errors.concurrency_limit_exceeded()
+    g.finauth_slot = key.api_key  # released when the request ends (routes.py)
+    return {"credential": key.api_key}
+
+
+def bootstrap(rt, settings) -> None:
+    FinAuthSettings.from_mapping(settings)  # refuse to start with unusable settings
+
+
+VENDOR = Vendor(
+    slug="finauth",
+    title="FinAuth StarScope: anti_deepfake",
+    spec="finauth.yaml",
+    blueprint=blueprint,
+    render_error=render_error,
+    status_error=status_error,
+    defaults=DEFAULTS,
+    authenticate=authenticate,
+    bootstrap=bootstrap,
+    max_body_bytes=lambda settings: FinAuthSettings.from_mapping(settings).max_request_bytes,
+)

@@ -1,14 +1,18 @@
 """The ``anti_deepfake`` error catalogue as data, and the order in which requests are checked.
 
 Every row of the vendor's error table is here, in the vendor's order, with the emulator's
-trigger. Errors are raised as ``FinAuthError`` (status, code, detail) and rendered in one place
-(the vendor's error envelope), which joins ``code`` and ``detail`` with the configured separator:
+trigger. Errors are raised as ``FinAuthError`` (a ``VendorError`` with status, code and suffix)
+and rendered in one place (the vendor's error envelope), which joins ``code`` and ``suffix``
+with the configured separator:
 ``MISSING_ARGUMENTS:sign`` by default, ``MISSING_ARGUMENTS: sign`` with ``": "``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from http import HTTPStatus
+
+from ...core.errors import VendorError
 
 # Error codes, verbatim.
 MISSING_ARGUMENTS = "MISSING_ARGUMENTS"
@@ -44,7 +48,7 @@ class CatalogueRow:
 
     status: int
     code: str
-    detail: str  # "" | "<key>" | "<reason>" | "image": what may follow the separator
+    suffix: str  # "" | "<key>" | "<reason>" | "image": what may follow the separator
     body: str  # "json" (request_id, time_used, error) | "json-error-only" | "text"
     meaning: str
     trigger: str
@@ -98,24 +102,23 @@ CHECK_ORDER: tuple[str, ...] = (
 )
 
 
-class FinAuthError(Exception):
-    """A FinAuth error as data: HTTP status, code, and what follows the separator, if anything."""
+class FinAuthError(VendorError):
+    """A FinAuth error as data: HTTP status, code, and what follows the separator (``suffix``:
+    the missing key, the authentication reason, ``image``), if anything."""
 
-    def __init__(self, status: int, code: str, detail: str | None = None):
-        super().__init__(error_string(code, detail))
-        self.status = status
-        self.code = code
-        self.detail = detail
+    def __init__(self, status: int, code: str, suffix: str | None = None):
+        super().__init__(status, code, error_string(code, suffix))
+        self.suffix = suffix
 
     def error(self, separator: str = ":") -> str:
-        return error_string(self.code, self.detail, separator)
+        return error_string(self.code, self.suffix, separator)
 
 
-def error_string(code: str, detail: str | None = None, separator: str = ":") -> str:
-    """``code`` alone, or ``code`` + separator + ``detail``."""
+def error_string(code: str, suffix: str | None = None, separator: str = ":") -> str:
+    """``code`` alone, or ``code`` + separator + ``suffix``."""
     if separator not in SEPARATORS:
         raise ValueError(f"separator must be one of {SEPARATORS!r}")
-    return code if not detail else f"{code}{separator}{detail}"
+    return code if not suffix else f"{code}{separator}{suffix}"
 
 
 def missing_arguments(key: str) -> FinAuthError:
@@ -166,7 +169,7 @@ def gateway_timeout() -> FinAuthError:
 
 
 def render_error(
-    exc: FinAuthError,
+    exc: VendorError,
     *,
     request_id: str,
     time_used: int,
@@ -180,12 +183,12 @@ def render_error(
     field name to ``BAD_ARGUMENTS`` (FaceID style); ``error_fields=False`` drops ``request_id``
     and ``time_used`` from JSON error bodies (FaceID's minimal failure sample).
     """
-    if exc.status in (413, 504):
+    if exc.code == REQUEST_ENTITY_TOO_LARGE or exc.code[:1].isdigit():  # gateway-style text
         return exc.status, "text/plain", exc.code
-    detail = exc.detail
+    suffix = getattr(exc, "suffix", None)
     if exc.code == BAD_ARGUMENTS and not bad_arguments_key:
-        detail = None
-    error = error_string(exc.code, detail, separator)
+        suffix = None
+    error = error_string(exc.code, suffix, separator)
     if exc.status == 404 or not error_fields:
         return exc.status, "application/json", {"error": error}
     return exc.status, "application/json", {
@@ -193,3 +196,29 @@ def render_error(
         "time_used": int(time_used),
         "error": error,
     }
+
+
+_STATUS_ERRORS = {
+    400: internal_timeout,
+    403: concurrency_limit_exceeded,
+    404: api_not_found,
+    405: api_not_found,  # a wrong method is an API that does not exist
+    413: request_entity_too_large,
+    500: internal_error,
+    504: gateway_timeout,
+}
+
+
+def for_status(status: int) -> VendorError:
+    """The catalogue's answer for a bare HTTP status (a fault rule, routing, a crash).
+
+    Statuses the catalogue does not list answer as a gateway would: plain text
+    ``<status> <reason>``.
+    """
+    if status in _STATUS_ERRORS:
+        return _STATUS_ERRORS[status]()
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Error"
+    return FinAuthError(status, f"{status} {phrase}")

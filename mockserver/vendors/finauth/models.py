@@ -258,6 +258,76 @@ def single_use_token(parsed: signing.ParsedSign) -> str:
     return parsed.digest.hex()
 
 
+# --- shared state: single use, quotas, requests in flight ----------------------------------
+
+SINGLE_USE = "finauth_single_use"  # collection of b=0 signatures already used
+
+
+def inflight_key(api_key: str) -> str:
+    return f"finauth:inflight:{api_key}"
+
+
+def quota_key(api_key: str) -> str:
+    return f"finauth:calls:{api_key}"
+
+
+def store_hooks(store, now: float) -> AuthHooks:
+    """AuthHooks over the runtime store: atomic in one process and across workers."""
+
+    def claim_single_use(api_key: str, token: str) -> bool:
+        return store.insert(SINGLE_USE, f"{api_key}:{token}", {"api_key": api_key, "at": now})
+
+    def take_quota(api_key: str, quota: int) -> bool:
+        if store.incr(quota_key(api_key)) <= quota:
+            return True
+        store.incr(quota_key(api_key), -1)
+        return False
+
+    return AuthHooks(claim_single_use=claim_single_use, take_quota=take_quota)
+
+
+def acquire_slot(store, api_key: str, limit: int | None) -> bool:
+    """Count one more request in flight for the key; False (and nothing counted) past ``limit``."""
+    if store.incr(inflight_key(api_key)) <= (limit if limit is not None else float("inf")):
+        return True
+    store.incr(inflight_key(api_key), -1)
+    return False
+
+
+def release_slot(store, api_key: str) -> None:
+    store.incr(inflight_key(api_key), -1)
+
+
+def in_flight(store, api_key: str) -> int:
+    """Requests in flight for the key now (reading a counter is an increment by zero)."""
+    return store.incr(inflight_key(api_key), 0)
+
+
+# --- verdict outcomes ------------------------------------------------------------------------
+
+# What a verdict rule's ``outcome`` may ask for, and the error it answers with.
+OUTCOMES: dict[str, Callable[[], errors.FinAuthError]] = {
+    errors.NO_FACE_FOUND: errors.no_face_found,
+    errors.INTERNAL_TIMEOUT: errors.internal_timeout,
+    errors.BAD_ARGUMENTS: errors.bad_arguments,
+    errors.INVALID_IMAGE_SIZE: errors.invalid_image_size,
+    errors.CONCURRENCY_LIMIT_EXCEEDED: errors.concurrency_limit_exceeded,
+    errors.INTERNAL_ERROR: errors.internal_error,
+    errors.GATEWAY_TIMEOUT: errors.gateway_timeout,
+    "GATEWAY_TIMEOUT": errors.gateway_timeout,
+}
+
+
+def outcome_error(outcome: str) -> errors.FinAuthError:
+    """The error a verdict rule's ``outcome`` names; ``AUTHENTICATION_ERROR[:<reason>]`` too."""
+    if outcome in OUTCOMES:
+        return OUTCOMES[outcome]()
+    code, _, reason = outcome.partition(":")
+    if code == errors.AUTHENTICATION_ERROR:
+        return errors.authentication_error(reason.strip() or None)
+    return errors.internal_error()
+
+
 # --- results ---------------------------------------------------------------------------------
 
 

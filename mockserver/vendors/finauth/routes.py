@@ -1,0 +1,63 @@
+"""FinAuth StarScope: the one operation of openapi/finauth.yaml, a thin view."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from flask import Blueprint, g, request
+
+from ...web.uploads import spooled_file
+from ...web.vendor import runtime, vendor_settings
+from . import errors, media, models
+from .models import FinAuthSettings
+from .schemas import AntiDeepfakeResponse
+
+blueprint = Blueprint("finauth", __name__)
+OPERATION_PATH = "/finauth/v5/anti_deepfake"
+
+response_schema = AntiDeepfakeResponse()
+
+
+@blueprint.post(OPERATION_PATH)
+def anti_deepfake():
+    """Signature, key status and concurrency were checked by the pipeline's auth step."""
+    rt, config = runtime(), FinAuthSettings.from_mapping(vendor_settings())
+    data_type = models.check_data_type(request.form, config)
+    field = models.upload_field(data_type)
+    upload = spooled_file(field)
+    if upload is None or (upload.size == 0 and not upload.filename):
+        raise errors.missing_arguments(field)
+    if data_type == 0:
+        media.check_image(upload.path, config.media)
+    else:
+        media.check_video(upload.path, config.media)
+    verdict = rt.verdicts.decide("finauth", upload.digest, models.OPERATION)
+    processing_ms = verdict.fields.get("processing_ms")
+    if processing_ms:
+        time.sleep(min(float(processing_ms), 60_000) / 1000)  # simulated analysis, while in flight
+    if verdict.outcome:
+        raise models.outcome_error(verdict.outcome)
+    score = verdict.score if verdict.score is not None else verdict.probability
+    threshold = float(verdict.fields.get("threshold", config.threshold))
+    body = models.success_body(request_id(), time_used_ms(), score, threshold)
+    return response_schema.dump(body)
+
+
+@blueprint.teardown_request
+def release_concurrency_slot(exc):
+    api_key = g.pop("finauth_slot", None)
+    if api_key is not None:
+        models.release_slot(runtime().store, api_key)
+
+
+def request_id() -> str:
+    """``<unix seconds>,<uuid4>``: the emulator clock, and the pipeline's request UUID."""
+    ctx = g.get("ctx")
+    uid = uuid.UUID(hex=ctx.request_id) if ctx is not None else uuid.uuid4()
+    return models.request_id(runtime().clock.now(), str(uid))
+
+
+def time_used_ms() -> int:
+    ctx = g.get("ctx")
+    return 0 if ctx is None else int((time.perf_counter() - ctx.started) * 1000)
