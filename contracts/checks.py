@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from schemathesis.core.failures import Failure
 
+from .checks_glair import CHECKS as GLAIR_CHECKS
+
 
 class EnvelopeMismatch(Failure):
     def __init__(self, slug: str, status: int, body):
@@ -47,4 +49,5 @@ def rate_limit_headers(ctx, response, case):
 
 CHECKS = {
     "phonexia": [phonexia_error_envelope, rate_limit_headers],
+    "glair": GLAIR_CHECKS,
 }
