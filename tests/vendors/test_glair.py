@@ -171,6 +171,23 @@ def test_failed_rule_on_frames(client, admin):
     assert_success(post_video(client, MP4))
 
 
+def test_demo_contract_is_a_setting(settings):
+    settings["vendors"] = {"glair": {"contract": "demo"}}
+    client = create_app(settings).test_client()
+    AdminClient.for_test_client(client).add_verdict_rule("glair", probability=0.99768, times=1)
+    r = post_video(client, MP4)
+    assert r.status_code == 200 and "Request-Id" in r.headers
+    assert r.json == {"status": "success", "result": {"deepfake_status": "FAKE", "confidence_score": 0.99768}}
+    assert list(r.json) == ["status", "result"]
+    frames = [b64(media.image("jpeg", 32, 32, variant=v)) for v in range(2)]
+    r = client.post(VIDEO, data=json.dumps({"frames": frames}), headers=AUTH)  # frames on the same path
+    assert r.status_code == 200 and r.json["status"] == "success"
+    assert r.json["result"]["deepfake_status"] in ("REAL", "FAKE")
+    assert_answer(post_frames(client, frames), 404, {"error": "Not found"})
+    assert_answer(post_video(client, None), 400, NO_FILE)
+    assert_answer(client.post(VIDEO, data=b'{"frames": ["%%"]}', headers=AUTH), 415, BAD_FRAME)
+
+
 # ---- auth: key first, then Basic; gateway bodies ----------------------------------------------------
 
 @pytest.mark.parametrize("headers, status, body, challenge", [

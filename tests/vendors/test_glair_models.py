@@ -370,6 +370,16 @@ def test_success_body_is_the_documented_shape():
     assert list(models.success_body(0.5)) == ["read", "reason", "status"]
 
 
+def test_demo_success_body_is_the_older_pages_shape():
+    assert models.demo_success_body(0.99768) == {
+        "status": "success", "result": {"deepfake_status": "FAKE", "confidence_score": 0.99768}}
+    assert models.demo_success_body(0.2)["result"]["deepfake_status"] == "REAL"
+    with pytest.raises(ValueError):
+        models.demo_success_body(2)
+    with pytest.raises(ValueError):
+        Config(contract="legacy")
+
+
 def test_value_flips_at_the_threshold():
     assert models.deepfake_value(0.5) == "fake"
     assert models.deepfake_value(0.4999999) == "real"

@@ -19,6 +19,7 @@ DEFAULTS = {
     "oversize_status": 413,               # over 6MB: 413, or 400 (same FAILED body)
     "echo_request_id": False,             # True: Request-Id echoes the caller's x-request-id
     "max_input_bytes": models.MAX_INPUT_BYTES,  # "6MB", of the video or of all decoded frames
+    "contract": "current",                # "demo": the older page (one endpoint, success/result body)
     "rate_limit": None,                   # {"limit": n, "window": seconds}: 429 past it
 }
 

@@ -28,6 +28,7 @@ VENDOR = "glair"
 MAX_INPUT_BYTES = 6 * 1024 * 1024  # "6MB", read as MiB ([UNKNOWN] which one the vendor means)
 MAX_FRAME_PIXELS = 40_000_000
 FAKE_THRESHOLD = 0.5
+CONTRACTS = ("current", "demo")
 _STD_B64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 FRAME_FORMATS = ("JPEG", "PNG")  # Pillow's JPEG opener also yields "MPO" for some camera JPEGs
 
@@ -51,8 +52,11 @@ class Config:
     oversize_status: int = 413  # or 400
     echo_request_id: bool = False
     max_input_bytes: int = MAX_INPUT_BYTES
+    contract: str = "current"  # or "demo": the older page's single endpoint and envelope
 
     def __post_init__(self) -> None:
+        if self.contract not in CONTRACTS:
+            raise ValueError(f"contract must be one of {CONTRACTS}")
         if self.error_status not in errors.ERROR_STATUSES:
             raise ValueError(f"error_status must be one of {errors.ERROR_STATUSES}")
         if self.oversize_status not in (400, 413):
@@ -78,7 +82,12 @@ class Config:
             oversize_status=settings.get("oversize_status", 413),
             echo_request_id=bool(settings.get("echo_request_id", False)),
             max_input_bytes=settings.get("max_input_bytes", MAX_INPUT_BYTES),
+            contract=settings.get("contract", "current"),
         )
+
+    @property
+    def demo(self) -> bool:
+        return self.contract == "demo"
 
     @property
     def max_body_bytes(self) -> int:
@@ -320,18 +329,31 @@ def deepfake_value(confidence: float) -> str:
     return "fake" if confidence >= FAKE_THRESHOLD else "real"
 
 
-def success_body(confidence: float) -> dict:
-    """The documented 200 body; keys sorted as in the vendor's examples."""
+def _check_fraction(confidence: float) -> None:
     if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) \
             or not math.isfinite(confidence):
         raise ValueError("confidence must be a finite number")
     if not 0.0 <= confidence <= 1.0:
         raise ValueError("confidence must be a fraction in [0, 1]")
+
+
+def success_body(confidence: float) -> dict:
+    """The documented 200 body; keys sorted as in the vendor's examples."""
+    _check_fraction(confidence)
     return {
         "read": {"deepfake": {"confidence": float(confidence), "value": deepfake_value(confidence)}},
         "reason": errors.SUCCESS_REASON,
         "status": errors.SUCCESS,
     }
+
+
+def demo_success_body(confidence: float) -> dict:
+    """The 200 body of the older "demo" contract (an earlier copy of the same docs page):
+    ``{"status": "success", "result": {"deepfake_status": "FAKE", "confidence_score": 0.99768}}``."""
+    _check_fraction(confidence)
+    status = "FAKE" if deepfake_value(confidence) == "fake" else "REAL"
+    return {"status": "success",
+            "result": {"deepfake_status": status, "confidence_score": float(confidence)}}
 
 
 def plausible_confidence(fake: bool, u: float) -> float:
@@ -372,9 +394,10 @@ def outcome_error(outcome: str, *, frames: bool) -> VendorError:
     return errors.failed()
 
 
-def detect(rt, digest: str, operation: str, *, frames: bool) -> dict:
+def detect(rt, digest: str, operation: str, *, frames: bool, demo: bool = False) -> dict:
     """Decide the verdict for accepted media and return the 200 body (or raise a rule's error)."""
     verdict = rt.verdicts.decide(VENDOR, digest, operation)
     if verdict.outcome is not None:
         raise outcome_error(verdict.outcome, frames=frames)
-    return success_body(confidence_of(verdict))
+    confidence = confidence_of(verdict)
+    return demo_success_body(confidence) if demo else success_body(confidence)

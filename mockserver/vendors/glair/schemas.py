@@ -28,3 +28,15 @@ class DetectDeepfakeResponse(Schema):
 
 DetectDeepfakeVideoResponse = DetectDeepfakeResponse
 DetectDeepfakeFramesResponse = DetectDeepfakeResponse
+
+
+class DemoResult(Schema):
+    deepfake_status = fields.String(required=True, validate=validate.OneOf(("REAL", "FAKE")))
+    confidence_score = fields.Float(required=True, validate=validate.Range(min=0, max=1))
+
+
+class DemoDetectDeepfakeResponse(Schema):
+    """200 of ``detect_deepfake_video`` under the older "demo" contract (setting ``contract``)."""
+
+    status = fields.String(required=True, validate=validate.Equal("success"))
+    result = fields.Nested(DemoResult, required=True)
