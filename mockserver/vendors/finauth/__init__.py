@@ -11,7 +11,7 @@ from ...core.errors import VendorError
 from ...web.vendor import Vendor
 from . import errors, models
 from .models import FinAuthSettings
-from .routes import blueprint, time_used_ms
+from .routes import admin_blueprint, blueprint, time_used_ms
 from .routes import request_id as new_request_id
 
 DEFAULTS = models.DEFAULT_SETTINGS
@@ -64,4 +64,5 @@ VENDOR = Vendor(
     authenticate=authenticate,
     bootstrap=bootstrap,
     max_body_bytes=lambda settings: FinAuthSettings.from_mapping(settings).max_request_bytes,
+    admin=admin_blueprint,
 )

@@ -303,6 +303,20 @@ def in_flight(store, api_key: str) -> int:
     return store.incr(inflight_key(api_key), 0)
 
 
+def key_state(store, settings: FinAuthSettings, key: ApiKey) -> dict:
+    """What the admin API shows of a key: never its secret."""
+    return {
+        "api_key": key.api_key,
+        "disabled": key.disabled,
+        "permissions": sorted(key.permissions),
+        "quota": key.quota,
+        "calls": store.incr(quota_key(key.api_key), 0),
+        "allowed_ips": None if key.allowed_ips is None else [str(n) for n in key.allowed_ips],
+        "concurrency_limit": settings.concurrency_limit_for(key),
+        "in_flight": in_flight(store, key.api_key),
+    }
+
+
 # --- verdict outcomes ------------------------------------------------------------------------
 
 # What a verdict rule's ``outcome`` may ask for, and the error it answers with.

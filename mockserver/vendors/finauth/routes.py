@@ -14,6 +14,7 @@ from .models import FinAuthSettings
 from .schemas import AntiDeepfakeResponse
 
 blueprint = Blueprint("finauth", __name__)
+admin_blueprint = Blueprint("finauth_admin", __name__)
 OPERATION_PATH = "/finauth/v5/anti_deepfake"
 
 response_schema = AntiDeepfakeResponse()
@@ -61,3 +62,13 @@ def request_id() -> str:
 def time_used_ms() -> int:
     ctx = g.get("ctx")
     return 0 if ctx is None else int((time.perf_counter() - ctx.started) * 1000)
+
+
+# ---- vendor admin (/_admin/vendors/finauth/...) -------------------------------------------------
+
+@admin_blueprint.get("/keys")
+def list_keys():
+    """Each configured key (never its secret): status, permissions, quota used, requests in flight."""
+    rt = runtime()
+    config = FinAuthSettings.from_mapping(rt.settings.vendor_settings("finauth"))
+    return {"keys": [models.key_state(rt.store, config, key) for key in config.keys.values()]}
