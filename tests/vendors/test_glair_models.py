@@ -322,15 +322,21 @@ def test_mp4_brands_are_read_from_the_ftyp_box():
     assert not models.is_mp4_signature(b"\x00\x00\x00\x14ftypqt  \x00\x00\x02\x00qt  ")
 
 
-def test_check_video_accepts_a_real_mp4():
-    info = models.check_video(io.BytesIO(video_bytes(frames=5)))
-    assert (info.width, info.height, info.codec) == (64, 48, "mpeg4")
+def written(tmp_path, data: bytes) -> str:
+    path = tmp_path / "upload"
+    path.write_bytes(data)
+    return str(path)
+
+
+def test_check_video_accepts_a_real_mp4(tmp_path):
+    info = models.check_video(written(tmp_path, video_bytes(frames=5)))
+    assert (info.kind, info.width, info.height, info.codec) == ("video", 64, 48, "mpeg4")
     assert info.duration is not None and 0.3 < info.duration < 1.0
 
 
-def test_check_video_accepts_h264_with_audio():
-    info = models.check_video(io.BytesIO(video_bytes(codec="libx264", audio=True)))
-    assert info.codec == "h264"
+def test_check_video_accepts_h264_with_audio(tmp_path):
+    info = models.check_video(written(tmp_path, video_bytes(codec="libx264", audio=True)))
+    assert info.codec == "h264" and info.has_audio
 
 
 @pytest.mark.parametrize(
@@ -348,12 +354,19 @@ def test_check_video_accepts_h264_with_audio():
     ],
     ids=["empty", "text", "png", "audio-only", "mov", "avi", "mkv", "truncated", "garbage-after-ftyp"],
 )
-def test_check_video_rejects_what_is_not_an_mp4_video(data):
-    source = io.BytesIO(data)
-    err = raises(models.check_video, source)
+def test_check_video_rejects_what_is_not_an_mp4_video(tmp_path, data):
+    err = raises(models.check_video, written(tmp_path, data))
     assert (err.status, err.code, err.message) == (
         415, "FILE_INVALID_FORMAT", "Invalid file format, only .mp4 is supported")
-    assert source.tell() == 0
+
+
+def test_check_video_turns_any_probe_crash_into_415(tmp_path, monkeypatch):
+    def crash(path):
+        raise RuntimeError("decoder exploded")
+
+    monkeypatch.setattr(models, "probe", crash)
+    assert raises(models.check_video, written(tmp_path, video_bytes())).status == 415
+    assert raises(models.check_video, str(tmp_path / "missing")).status == 415
 
 
 # ----------------------------------------------------------------------------- results

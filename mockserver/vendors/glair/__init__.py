@@ -7,7 +7,7 @@ import uuid
 from flask import g, request
 
 from ...core.errors import VendorError
-from ...web.vendor import Vendor
+from ...web.vendor import Vendor, runtime
 from . import errors, models
 from .models import Config
 from .routes import blueprint
@@ -26,9 +26,7 @@ DEFAULTS = {
 FRAMES_OPERATION = "detect_deepfake_frames"
 
 
-def _settings():
-    from ...web.vendor import runtime
-
+def _settings() -> Config:
     return Config.from_settings(runtime().settings.vendor_settings("glair"))
 
 

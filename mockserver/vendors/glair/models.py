@@ -19,9 +19,10 @@ import math
 import re
 import struct
 from dataclasses import dataclass, field
-from typing import BinaryIO, Mapping
+from typing import Mapping
 
 from ...core.errors import VendorError
+from ...core.media import MediaInfo, probe
 from . import errors
 
 VENDOR = "glair"
@@ -262,14 +263,6 @@ def frames_digest(frames: list[bytes]) -> str:
 # --------------------------------------------------------------------------- video
 
 
-@dataclass(frozen=True)
-class VideoInfo:
-    codec: str
-    width: int
-    height: int
-    duration: float | None
-
-
 def mp4_brands(head: bytes) -> tuple[str, ...] | None:
     """Major and compatible brands of a leading ``ftyp`` box, or None when there is none."""
     if len(head) < 16 or head[4:8] != b"ftyp":
@@ -288,36 +281,20 @@ def is_mp4_signature(head: bytes) -> bool:
     return brands is not None and any(b in MP4_BRANDS for b in brands)
 
 
-def check_video(source: BinaryIO) -> VideoInfo:
-    """Judge an upload from its bytes: an mp4 with a video stream whose first frame decodes.
-
-    ``source`` is a seekable binary file positioned anywhere; it is rewound first.
-    """
-    import av
-
+def check_video(path: str) -> MediaInfo:
+    """Judge an upload from its bytes: an ISO-BMFF file with an MP4 brand that FFmpeg opens as
+    mp4 and that holds a video stream whose first frames decode (core media probe)."""
     try:
-        source.seek(0)
-        if not is_mp4_signature(source.read(256)):
-            raise errors.invalid_video()
-        source.seek(0)
-        with av.open(source, mode="r") as container:
-            if "mp4" not in container.format.name.split(","):
+        with open(path, "rb") as video:
+            if not is_mp4_signature(video.read(256)):
                 raise errors.invalid_video()
-            streams = container.streams.video
-            if not streams:
-                raise errors.invalid_video()
-            stream = streams[0]
-            decoded = next(iter(container.decode(stream)), None)
-            if decoded is None:
-                raise errors.invalid_video()
-            duration = float(container.duration) / av.time_base if container.duration else None
-            info = VideoInfo(stream.codec_context.name, decoded.width, decoded.height, duration)
+        info = probe(path)
     except VendorError:
         raise
-    except Exception:  # FFmpeg errors of every kind mean "not a readable mp4"
+    except Exception:  # a broken file may fail in many ways; all mean "not a readable mp4"
         raise errors.invalid_video() from None
-    finally:
-        source.seek(0)
+    if info.kind != "video" or "mp4" not in (info.container or "").split(","):
+        raise errors.invalid_video()
     return info
 
 

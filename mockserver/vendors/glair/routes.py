@@ -28,8 +28,7 @@ def detect_deepfake_video():
         raise errors.no_file(config.error_status)
     if upload.size > config.max_input_bytes:
         raise errors.too_large(errors.VIDEO_TOO_LARGE_REASON, config.oversize_status)
-    with open(upload.path, "rb") as video:
-        models.check_video(video)
+    models.check_video(upload.path)
     body = models.detect(runtime(), upload.digest, "detect_deepfake_video", frames=False,
                          demo=config.demo)
     return demo_response.dump(body) if config.demo else video_response.dump(body)
