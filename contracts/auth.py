@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Callable
 
 from .auth_glair import glair_auth
+from .auth_hiya import hiya_auth
 from .target import Target
 
 Apply = Callable[[dict], dict]
@@ -22,6 +23,7 @@ def no_auth(target: Target) -> Apply:
 AUTH: dict[str, Callable[[Target], Apply]] = {
     "phonexia": no_auth,  # the virtual appliance documents no authentication
     "glair": glair_auth,  # x-api-key + Basic; GLAIR_* env for the real service
+    "hiya": hiya_auth,  # Bearer API key (emulator); HIYA_* env for the real service
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from schemathesis.core.failures import Failure
 
 from .checks_glair import CHECKS as GLAIR_CHECKS
+from .checks_hiya import CHECKS as HIYA_CHECKS
 
 
 class EnvelopeMismatch(Failure):
@@ -50,4 +51,5 @@ def rate_limit_headers(ctx, response, case):
 CHECKS = {
     "phonexia": [phonexia_error_envelope, rate_limit_headers],
     "glair": GLAIR_CHECKS,
+    "hiya": HIYA_CHECKS,
 }
