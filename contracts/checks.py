@@ -12,8 +12,7 @@ from .checks_hiya import CHECKS as HIYA_CHECKS
 class EnvelopeMismatch(Failure):
     def __init__(self, slug: str, status: int, body):
         super().__init__(operation=slug, title="Error body is not the vendor's envelope",
-                         message=f"{slug} answered {status} with {str(body)[:300]}",
-                         code="vendor_envelope")
+                         message=f"{slug} answered {status} with {str(body)[:300]}")
 
 
 def _json(response):
@@ -44,7 +43,7 @@ def rate_limit_headers(ctx, response, case):
     missing = [name for name in headers if name.lower() not in {h.lower() for h in response.headers}]
     if missing:
         raise Failure(operation=case.operation.label, title="Rate-limit headers missing",
-                      message=f"429 without {', '.join(missing)}", code="rate_limit_headers")
+                      message=f"429 without {', '.join(missing)}")
     return None
 
 

@@ -25,7 +25,7 @@ def redact_headers(headers: dict[str, str], secret_headers: frozenset[str]) -> d
 
 
 def redact_fields(fields: dict, secret_fields: frozenset[str]) -> dict:
-    return {k: (REDACTED if k.lower() in secret_fields else v) for k, v in fields.items()}
+    return {k: (REDACTED if str(k).lower() in secret_fields else v) for k, v in fields.items()}
 
 
 def matches(entry: dict, criteria: dict) -> bool:
