@@ -342,6 +342,56 @@ def test_unusable_key_settings_refuse_to_start(settings):
         create_app(settings)
 
 
+# ---- keys changed at run time over the admin API ------------------------------------------------
+
+ADMIN_KEYS = "/_admin/vendors/finauth/keys"
+
+
+def test_admin_disables_a_key_until_reset(client, admin):
+    r = client.put(f"{ADMIN_KEYS}/{KEY}", json={"disabled": True})
+    assert r.status_code == 200 and r.json["disabled"] is True and "secret" not in r.json
+    assert_error(post_image(client), 403, "AUTHENTICATION_ERROR:API_KEY_BE_DISCONTINUED")
+    admin.reset()
+    assert post_image(client).status_code == 200
+
+
+@pytest.mark.parametrize("change, error", [
+    ({"permissions": []}, "AUTHENTICATION_ERROR:DENIED"),
+    ({"allowed_ips": ["192.0.2.0/24"]}, "AUTHENTICATION_ERROR:IP_NOT_ALLOWED"),
+    ({"quota": 0}, "AUTHENTICATION_ERROR:LIMIT_REACHED"),
+    ({"concurrency_limit": 0}, "CONCURRENCY_LIMIT_EXCEEDED"),
+    ({"secret": "rotated"}, "AUTHENTICATION_ERROR"),
+])
+def test_admin_key_changes(client, change, error):
+    assert client.put(f"{ADMIN_KEYS}/{KEY}", json=change).status_code == 200
+    assert_error(post_image(client), 403, error)
+
+
+def test_admin_adds_and_removes_keys(client):
+    assert client.put(f"{ADMIN_KEYS}/NEWKEY", json={"secret": "new-secret", "quota": 5}).json["quota"] == 5
+    assert post_image(client, sign=signed("NEWKEY", "new-secret")).status_code == 200
+    assert client.delete(f"{ADMIN_KEYS}/NEWKEY").status_code == 204
+    assert_error(post_image(client, sign=signed("NEWKEY", "new-secret")), 403, "AUTHENTICATION_ERROR")
+    assert client.delete(f"{ADMIN_KEYS}/NEWKEY").status_code == 404
+    assert client.delete(f"{ADMIN_KEYS}/{KEY}").status_code == 204
+    assert_error(post_image(client), 403, "AUTHENTICATION_ERROR")
+
+
+@pytest.mark.parametrize("key, body", [
+    ("BRANDNEW", {"disabled": True}),  # a new key needs a secret
+    (KEY, {"colour": "red"}),
+    (KEY, {"quota": -1}),
+    (KEY, {"permissions": "anti_deepfake"}),
+    (KEY, {"allowed_ips": ["not-an-ip"]}),
+    (KEY, {"disabled": "yes"}),
+    (KEY, ["not", "an", "object"]),
+])
+def test_admin_refuses_unusable_keys(client, key, body):
+    r = client.put(f"{ADMIN_KEYS}/{key}", json=body)
+    assert r.status_code == 400 and isinstance(r.json["error"], str)
+    assert post_image(client).status_code == 200  # nothing changed
+
+
 # ---- concurrency -------------------------------------------------------------------------------
 
 def test_concurrency_limit_exceeded(settings):

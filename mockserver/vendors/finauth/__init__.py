@@ -39,7 +39,7 @@ def status_error(status: int) -> VendorError:
 
 def authenticate(req, operation, rt, settings) -> dict:
     """The form's ``sign`` and ``sign_version``, the signature, the key, then a concurrency slot."""
-    config = FinAuthSettings.from_mapping(settings)
+    config = models.current_settings(settings, rt.store)
     sign = models.check_sign_fields(req.form, config)
     now = rt.clock.now()
     key = models.authenticate(sign, config, now, req.remote_addr, models.store_hooks(rt.store, now))

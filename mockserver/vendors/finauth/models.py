@@ -73,7 +73,13 @@ class ApiKey:
         if not isinstance(secret, str) or not secret:
             raise ValueError(f"finauth key {api_key!r}: secret must be a non-empty string")
         permissions = value.get("permissions", [OPERATION])
+        if not isinstance(permissions, (list, tuple)) or not all(isinstance(p, str) for p in permissions):
+            raise ValueError(f"finauth key {api_key!r}: permissions must be a list of API names")
         ips = value.get("allowed_ips")
+        if ips is not None and (not isinstance(ips, (list, tuple)) or not all(isinstance(i, str) for i in ips)):
+            raise ValueError(f"finauth key {api_key!r}: allowed_ips must be a list of addresses or networks")
+        if not isinstance(value.get("disabled", False), bool):
+            raise ValueError(f"finauth key {api_key!r}: disabled must be true or false")
         return cls(
             api_key=api_key,
             secret=secret,
@@ -156,6 +162,51 @@ class FinAuthSettings:
 
     def concurrency_limit_for(self, key: ApiKey) -> int | None:
         return key.concurrency_limit if key.concurrency_limit is not None else self.concurrency_limit
+
+
+# Keys changed at run time over the admin API, kept in the store (shared by every worker, cleared
+# by a reset): {api_key: {field: value, ...}} merged over the settings, or {api_key: None} removed.
+KEY_OVERRIDES = "finauth:keys"
+
+
+def current_settings(mapping: Mapping | None, store) -> FinAuthSettings:
+    """The vendor settings with the admin API's key changes applied."""
+    overrides = store.get_meta(KEY_OVERRIDES) or {}
+    if not overrides:
+        return FinAuthSettings.from_mapping(mapping)
+    return FinAuthSettings.from_mapping({**(mapping or {}), "keys": merged_keys(mapping, overrides)})
+
+
+def merged_keys(mapping: Mapping | None, overrides: Mapping[str, Mapping | None]) -> dict[str, dict]:
+    configured = (mapping or {}).get("keys", DEFAULT_KEYS) or {}
+    keys = {k: ({"secret": v} if isinstance(v, str) else dict(v)) for k, v in configured.items()}
+    for api_key, change in overrides.items():
+        if change is None:
+            keys.pop(api_key, None)
+        else:
+            keys[api_key] = {**keys.get(api_key, {}), **change}
+    return keys
+
+
+def change_key(store, mapping: Mapping | None, api_key: str, change: Mapping | None) -> ApiKey | None:
+    """Add or change a key (``change``: fields to set), or remove it (``None``); atomically.
+
+    Raises ``ValueError`` when the result would not be a usable key.
+    """
+    if change is not None:
+        current = store.get_meta(KEY_OVERRIDES) or {}
+        merged = merged_keys(mapping, {**current, api_key: {**(current.get(api_key) or {}), **change}})
+        key = ApiKey.from_mapping(api_key, merged[api_key])
+    else:
+        key = None
+
+    def apply(doc):
+        doc = dict(doc or {})
+        doc[api_key] = None if change is None else {**(doc.get(api_key) or {}), **change}
+        return doc
+
+    store.update_meta(KEY_OVERRIDES, apply)
+    return key
 
 
 # --- request fields ------------------------------------------------------------------------

@@ -7,10 +7,10 @@ import uuid
 
 from flask import Blueprint, g, request
 
+from ...core.errors import AdminError
 from ...web.uploads import spooled_file
 from ...web.vendor import runtime, vendor_settings
 from . import errors, media, models
-from .models import FinAuthSettings
 from .schemas import AntiDeepfakeResponse
 
 blueprint = Blueprint("finauth", __name__)
@@ -23,7 +23,8 @@ response_schema = AntiDeepfakeResponse()
 @blueprint.post(OPERATION_PATH)
 def anti_deepfake():
     """Signature, key status and concurrency were checked by the pipeline's auth step."""
-    rt, config = runtime(), FinAuthSettings.from_mapping(vendor_settings())
+    rt = runtime()
+    config = models.current_settings(vendor_settings(), rt.store)
     data_type = models.check_data_type(request.form, config)
     field = models.upload_field(data_type)
     upload = spooled_file(field)
@@ -66,9 +67,41 @@ def time_used_ms() -> int:
 
 # ---- vendor admin (/_admin/vendors/finauth/...) -------------------------------------------------
 
+@admin_blueprint.errorhandler(AdminError)
+def admin_error(err: AdminError):
+    return {"error": err.message}, err.status
+
+
 @admin_blueprint.get("/keys")
 def list_keys():
-    """Each configured key (never its secret): status, permissions, quota used, requests in flight."""
+    """Each key (never its secret): status, permissions, quota used, requests in flight."""
     rt = runtime()
-    config = FinAuthSettings.from_mapping(rt.settings.vendor_settings("finauth"))
+    config = models.current_settings(rt.settings.vendor_settings("finauth"), rt.store)
     return {"keys": [models.key_state(rt.store, config, key) for key in config.keys.values()]}
+
+
+@admin_blueprint.put("/keys/<api_key>")
+def put_key(api_key):
+    """Add a key or change some of its fields (``secret``, ``disabled``, ``permissions``,
+    ``quota``, ``allowed_ips``, ``concurrency_limit``) until the next reset."""
+    rt = runtime()
+    change = request.get_json(silent=True)
+    if not isinstance(change, dict):
+        raise AdminError("the body must be a JSON object")
+    try:
+        models.change_key(rt.store, rt.settings.vendor_settings("finauth"), api_key, change)
+    except ValueError as exc:
+        raise AdminError(str(exc)) from None
+    config = models.current_settings(rt.settings.vendor_settings("finauth"), rt.store)
+    return models.key_state(rt.store, config, config.keys[api_key])
+
+
+@admin_blueprint.delete("/keys/<api_key>")
+def delete_key(api_key):
+    """Remove a key until the next reset: its signatures then fail as an unknown key."""
+    rt = runtime()
+    config = models.current_settings(rt.settings.vendor_settings("finauth"), rt.store)
+    if api_key not in config.keys:
+        raise AdminError(f"unknown key {api_key!r}", 404)
+    models.change_key(rt.store, rt.settings.vendor_settings("finauth"), api_key, None)
+    return "", 204
