@@ -620,7 +620,7 @@ def test_identity_verification(client):
                           "alias": "Check"})
     assert r.status_code == 201, r.json
     v = r.json
-    assert (v["state"], v["model"], v["mode"]) == ("performed", "phone/v1.1", "restApi")
+    assert (v["state"], v["model"]) == ("performed", "phone/v1.1") and "mode" not in v
     assert v["identity"] == {"handle": "identity-a", "alias": None}
     assert v["voiceprint"] == {"handle": "voiceprint-a", "alias": None, "state": "computed"}
     assert v["score"] == v["scores"]["identity"] >= 0.9
@@ -834,3 +834,26 @@ def test_arbitrary_json_bodies_never_cause_a_server_error(path, settings):
         assert r.mimetype == "application/json" and "message" in (r.json if r.status_code >= 400 else {"message": 1})
 
     check()
+
+
+# ---- routes and spec agree ----------------------------------------------------------------
+
+def test_every_spec_operation_is_a_route_and_every_route_an_operation(app):
+    import re
+
+    import yaml
+
+    from mockserver.app import SPEC_DIR
+
+    spec = yaml.safe_load((SPEC_DIR / "hiya.yaml").read_text())
+    documented = {(method.upper(), re.sub(r"\{(\w+)\}", r"<\1>", path), op["operationId"])
+                  for path, item in spec["paths"].items() for method, op in item.items()
+                  if method in ("get", "post", "patch", "put", "delete")}
+    served = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("hiya."):
+            continue
+        path = rule.rule.removeprefix("/hiya").replace("/audiointel/<any(us, eu):region>", "")
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            served.add((method, path, rule.endpoint.split(".", 1)[1]))
+    assert served == documented

@@ -224,7 +224,8 @@ class Backend:
         owned = [s for s in self.store.scan(C_SPACES) if s["owner"] == self.user]
         return {"id": stable_id("user", self.user), "handle": self.user,
                 "alias": user.get("alias"), "email": user.get("email") or f"{self.user}@example.com",
-                "emailVerified": True, "state": "verified", "orgs": len(user.get("orgs", ())),
+                "emailVerified": True, "state": "verified",
+                "orgs": sum(1 for o in self.settings["orgs"] if o["handle"] in user.get("orgs", ())),
                 "spaces": len(owned), "createdAt": self.ts(epoch(self.rt))}
 
     # -- spaces --------------------------------------------------------------------------
@@ -687,8 +688,10 @@ class Backend:
     def verification_view(self, doc: dict, with_chunks: bool = False,
                           cache: dict | None = None) -> dict:
         view = {"id": doc["id"], "handle": doc["handle"], "alias": doc["alias"],
-                "state": doc["state"], "mode": "restApi", "model": doc["model"],
-                "audio": self._audio_summary(doc["audio"], cache)}
+                "state": doc["state"]}
+        if doc["type"] == "authenticity":
+            view["mode"] = "restApi"  # VerificationMode: the REST API (WebSocket is not emulated)
+        view.update(model=doc["model"], audio=self._audio_summary(doc["audio"], cache))
         scored = doc["state"] == "performed"
         if doc["type"] == "authenticity":
             view.update(self._authenticity_fields(doc, scored, with_chunks))
