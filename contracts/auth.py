@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from .auth_finauth import finauth_auth
 from .auth_glair import glair_auth
 from .auth_hiya import hiya_auth
 from .target import Target
@@ -24,6 +25,7 @@ AUTH: dict[str, Callable[[Target], Apply]] = {
     "phonexia": no_auth,  # the virtual appliance documents no authentication
     "glair": glair_auth,  # x-api-key + Basic; GLAIR_* env for the real service
     "hiya": hiya_auth,  # Bearer API key (emulator); HIYA_* env for the real service
+    "finauth": finauth_auth,  # hmac_sha1 sign in the form body; FINAUTH_API_KEY/SECRET for the real one
 }
 
 

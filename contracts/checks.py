@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from schemathesis.core.failures import Failure
 
+from .checks_finauth import CHECKS as FINAUTH_CHECKS
 from .checks_glair import CHECKS as GLAIR_CHECKS
 from .checks_hiya import CHECKS as HIYA_CHECKS
 
@@ -51,4 +52,5 @@ CHECKS = {
     "phonexia": [phonexia_error_envelope, rate_limit_headers],
     "glair": GLAIR_CHECKS,
     "hiya": HIYA_CHECKS,
+    "finauth": FINAUTH_CHECKS,
 }
