@@ -783,6 +783,17 @@ def test_a_rate_limit_from_the_settings(settings):
     assert admin.get_rate_limit("phonexia") == {"limit": 1, "window": 10}
 
 
+# ---- vendor-specific admin routes --------------------------------------------------------------
+
+def test_vendor_admin_reads_answer_as_documented(api, spec):
+    """Every parameterless GET a vendor's own admin blueprint serves, checked against the spec."""
+    served = {f"/_admin/vendors/{slug}/" for slug, v in BY_SLUG.items() if v.admin is not None}
+    paths = [p for p, item in spec["paths"].items()
+             if "get" in item and "{" not in p and any(p.startswith(s) for s in served)]
+    for path in paths:
+        assert api("GET", path[len("/_admin"):]).status_code == 200
+
+
 # ---- AdminClient -----------------------------------------------------------------------------
 
 def test_admin_client_covers_every_operation(client, admin):
