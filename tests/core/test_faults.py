@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import multiprocessing
+
 import pytest
 
 from mockserver.core.errors import AdminError
 from mockserver.core.faults import FAULTS, Faults, validate
 from mockserver.core.rng import Ids
-from mockserver.core.store import MemoryStore
+from mockserver.core.store import MemoryStore, SQLiteStore
 
 
-@pytest.fixture
-def faults():
-    store = MemoryStore()
+@pytest.fixture(params=["memory", "sqlite"])
+def faults(request, tmp_path):
+    store = MemoryStore() if request.param == "memory" else SQLiteStore(str(tmp_path / "s.db"))
     return Faults(store, Ids(store, lambda: 0))
 
 
@@ -117,3 +119,46 @@ def test_clear(faults):
     faults.add({"fault": "malformed"})
     faults.clear()
     assert faults.list() == [] and faults.take("acme", "x") is None
+
+
+def test_a_pinned_request_still_consumes_each_use_once(tmp_path):
+    """A worker reads faults from its per-request meta snapshot; taking one is still atomic."""
+    path = str(tmp_path / "state.sqlite3")
+    worker, admin = SQLiteStore(path), SQLiteStore(path)
+    Faults(admin, Ids(admin, lambda: 0)).add({"fault": "drop", "times": 1})
+    worker.pin_meta()
+    admin.pin_meta()
+    try:
+        assert Faults(admin, Ids(admin, lambda: 0)).take("acme", "x") is not None
+        assert Faults(worker, Ids(worker, lambda: 0)).take("acme", "x") is None  # stale snapshot
+    finally:
+        worker.unpin_meta()
+        admin.unpin_meta()
+
+
+TAKES = 60
+
+
+def _take_faults(path, start, done):
+    store = SQLiteStore(path)
+    faults = Faults(store, Ids(store, lambda: 0))
+    start.wait()
+    done.put(sum(faults.take("acme", "detect") is not None for _ in range(TAKES)))
+
+
+def test_times_holds_across_processes(tmp_path):
+    path = str(tmp_path / "state.sqlite3")
+    store = SQLiteStore(path)
+    Faults(store, Ids(store, lambda: 0)).add({"fault": "status", "status": 503, "times": 70})
+    ctx = multiprocessing.get_context("fork")
+    start, done = ctx.Event(), ctx.Queue()
+    workers = [ctx.Process(target=_take_faults, args=(path, start, done)) for _ in range(2)]
+    for w in workers:
+        w.start()
+    start.set()
+    taken = [done.get(timeout=120) for _ in workers]
+    for w in workers:
+        w.join(timeout=60)
+        assert w.exitcode == 0
+    assert sum(taken) == 70
+    assert Faults(store, Ids(store, lambda: 0)).list() == []
