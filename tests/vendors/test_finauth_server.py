@@ -7,6 +7,7 @@ come before the body is read.
 from __future__ import annotations
 
 import hashlib
+import os
 import socket
 import threading
 import time
@@ -158,3 +159,37 @@ def test_unknown_path_through_gunicorn(state):
     with ServerProcess(workers=1, **state) as server:
         r = requests.post(f"{server.url}/finauth/finauth/v5/nope", timeout=10)
         assert (r.status_code, r.json()) == (404, {"error": "API_NOT_FOUND"})
+
+
+def test_streamed_request_without_length_is_cut_at_the_limit(state):
+    env = {"MOCKSERVER_VENDORS__FINAUTH__MAX_REQUEST_BYTES": "100000"}
+    with ServerProcess(workers=1, env=env, **state) as server:
+        admin = AdminClient(server.url)
+        boundary = "b0undary"
+        fields = {"sign": signed(admin), "sign_version": "hmac_sha1", "data_type": "0"}
+        body = b"".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+                        for k, v in fields.items())
+        body += (f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="a.png"\r\n'
+                 f"Content-Type: image/png\r\n\r\n").encode() + b"\0" * 300_000
+        body += f"\r\n--{boundary}--\r\n".encode()
+
+        def chunks():  # a generator body: sent chunked, without Content-Length
+            for i in range(0, len(body), 8192):
+                yield body[i:i + 8192]
+
+        r = requests.post(f"{server.url}{PATH}", data=chunks(), timeout=30,
+                          headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        assert (r.status_code, r.text) == (413, "Request Entity Too Large")
+        assert r.headers["Content-Type"].startswith("text/plain")
+        assert os.listdir(state["spool_dir"]) == []
+
+
+def test_single_vendor_mode_at_the_real_path(state):
+    with ServerProcess(workers=1, vendor="finauth", **state) as server:
+        admin = AdminClient(server.url)
+        r = requests.post(f"{server.url}/finauth/v5/anti_deepfake", timeout=30,
+                          data={"sign": signed(admin), "sign_version": "hmac_sha1", "data_type": "0"},
+                          files={"image": ("a.png", media.image("png", 64, 64), "image/png")})
+        assert r.status_code == 200, r.text
+        assert requests.get(f"{server.url}/finauth/v5/sdk/get_biz_token", timeout=10).json() == {
+            "error": "API_NOT_FOUND"}
