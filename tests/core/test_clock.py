@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockserver.core.clock import ManualClock, SharedClock, SystemClock
@@ -35,6 +35,7 @@ def test_manual_clock_moves_only_when_told():
     assert ManualClock().now() == 1_700_000_000.0
 
 
+@settings(deadline=None)
 @given(st.lists(st.floats(min_value=0, max_value=1e6, allow_nan=False), max_size=20))
 def test_manual_clock_advances_add_up(steps):
     clock = ManualClock(0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockserver.core.clock import ManualClock
@@ -101,6 +101,7 @@ def test_stage_of_immediate_and_manual():
     assert Progression("manual").stage(STATES, 10**6, 1e9) == 0
 
 
+@settings(deadline=None)
 @given(n=st.integers(1, 1000), states=st.integers(1, 5), polls=st.lists(st.integers(0, 3000),
                                                                         min_size=2, max_size=20))
 def test_after_polls_stage_is_monotonic_and_terminal_exactly_at_n(n, states, polls):
@@ -113,6 +114,7 @@ def test_after_polls_stage_is_monotonic_and_terminal_exactly_at_n(n, states, pol
         assert (stage == states) == (p >= n)
 
 
+@settings(deadline=None)
 @given(seconds=st.floats(0.001, 1e6), states=st.integers(1, 5),
        elapsed=st.lists(st.floats(0, 2e6), min_size=2, max_size=20))
 def test_after_seconds_stage_is_monotonic_in_elapsed_time(seconds, states, elapsed):

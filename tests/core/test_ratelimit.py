@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockserver.core.clock import ManualClock, SharedClock
@@ -83,6 +83,7 @@ def test_fractional_windows(env):
     assert env.limiter.hit("acme:key", 1, 0.5).allowed
 
 
+@settings(deadline=None)
 @given(limit=st.integers(0, 50), window=st.integers(1, 3600), hits=st.integers(1, 120),
        offset=st.floats(0, 1e5, allow_nan=False))
 def test_counts_within_one_window(limit, window, hits, offset):
@@ -99,6 +100,7 @@ def test_counts_within_one_window(limit, window, hits, offset):
         assert 1 <= decision.retry_after <= window
 
 
+@settings(deadline=None)
 @given(limit=st.integers(1, 10), steps=st.lists(st.floats(0, 100, allow_nan=False), max_size=40))
 def test_each_window_allows_exactly_its_first_limit_requests(limit, steps):
     env = Env()

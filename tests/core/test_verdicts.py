@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockserver.core.errors import AdminError
@@ -43,6 +43,7 @@ def env():
 
 # ---- defaults --------------------------------------------------------------------------------
 
+@settings(deadline=None)
 @given(seed=st.integers(), media=st.text(min_size=1))
 def test_default_is_a_pure_function_of_seed_vendor_and_digest(seed, media):
     one, two = Env(seed), Env(seed)
