@@ -392,6 +392,21 @@ def test_admin_refuses_unusable_keys(client, key, body):
     assert post_image(client).status_code == 200  # nothing changed
 
 
+def test_call_frequency_limit_is_limit_reached(client, admin):
+    admin.set_rate_limit("finauth", 2, 60)
+    assert post_image(client).status_code == 200
+    assert post_image(client).status_code == 200
+    assert_error(post_image(client), 403, "AUTHENTICATION_ERROR:LIMIT_REACHED")
+    admin.advance_clock(61)
+    assert post_image(client, sign=signed(now=NOW + 61)).status_code == 200
+
+
+def test_call_frequency_limit_from_settings(settings):
+    client = app_with(settings, rate_limit={"limit": 1, "window": 60})
+    assert post_image(client).status_code == 200
+    assert_error(post_image(client), 403, "AUTHENTICATION_ERROR:LIMIT_REACHED")
+
+
 # ---- concurrency -------------------------------------------------------------------------------
 
 def test_concurrency_limit_exceeded(settings):
@@ -432,6 +447,12 @@ def test_slots_are_released_whatever_the_outcome(settings, admin):
 def test_missing_arguments(client, kwargs, error):
     args = {"image": JPEG, **kwargs}
     assert_error(post(client, **args), 400, error)
+
+
+def test_text_field_over_1mib_is_413(client):
+    r = post_image(client, sign="A" * (2 << 20))
+    assert (r.status_code, r.mimetype) == (413, "text/plain")
+    assert r.get_data(as_text=True) == "Request Entity Too Large"
 
 
 def test_image_sent_as_text_is_missing(client):

@@ -49,6 +49,11 @@ def authenticate(req, operation, rt, settings) -> dict:
     return {"credential": key.api_key}
 
 
+def rate_limited(decision) -> VendorError:
+    """Over the call frequency: FinAuth's ``AUTHENTICATION_ERROR:<reason>`` covers it."""
+    return errors.authentication_error(errors.LIMIT_REACHED)
+
+
 def bootstrap(rt, settings) -> None:
     FinAuthSettings.from_mapping(settings)  # refuse to start with unusable settings
 
@@ -62,6 +67,7 @@ VENDOR = Vendor(
     status_error=status_error,
     defaults=DEFAULTS,
     authenticate=authenticate,
+    rate_limited=rate_limited,
     bootstrap=bootstrap,
     max_body_bytes=lambda settings: FinAuthSettings.from_mapping(settings).max_request_bytes,
     admin=admin_blueprint,

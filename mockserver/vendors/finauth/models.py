@@ -44,6 +44,7 @@ DEFAULT_SETTINGS: dict = {
     "image_strict_720p": False,
     "video_max_base64_bytes": 10 * MB,
     "video_max_duration_s": None,
+    "rate_limit": None,  # {"limit": n, "window": s}: calls per key, AUTHENTICATION_ERROR:LIMIT_REACHED
 }
 
 
@@ -128,7 +129,7 @@ class FinAuthSettings:
     @classmethod
     def from_mapping(cls, mapping: Mapping | None = None) -> FinAuthSettings:
         merged = {**DEFAULT_SETTINGS, **(mapping or {})}
-        unknown = set(merged) - set(DEFAULT_SETTINGS)
+        unknown = set(merged) - set(DEFAULT_SETTINGS)  # rate_limit is read by the shared limiter
         if unknown:
             raise ValueError(f"finauth: unknown settings {sorted(unknown)}")
         if merged["error_separator"] not in errors.SEPARATORS:
