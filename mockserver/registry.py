@@ -1,5 +1,6 @@
 """The only list of vendors. Adding a vendor is one line here (and its package and spec)."""
 
+from .vendors.finauth import VENDOR as FINAUTH
 from .vendors.glair import VENDOR as GLAIR
 from .vendors.hiya import VENDOR as HIYA
 from .vendors.phonexia import VENDOR as PHONEXIA
@@ -10,6 +11,7 @@ VENDORS = (
     GLAIR,
     HIYA,
     RESEMBLE,
+    FINAUTH,
 )
 
 BY_SLUG = {vendor.slug: vendor for vendor in VENDORS}
