@@ -118,6 +118,9 @@ def set_seed():
 
 def _criteria(source: dict) -> dict:
     criteria = {k: v for k, v in source.items() if k in CRITERIA}
+    for key, value in criteria.items():
+        if key != "status" and not isinstance(value, str):
+            raise AdminError(f"{key} must be a string")
     if "status" in criteria:
         try:
             criteria["status"] = int(criteria["status"])

@@ -70,6 +70,8 @@ class SQLiteStore:
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         self._local = threading.local()
         self._pid = os.getpid()
+        self._appends: dict[str, int] = {}
+        self._appends_lock = threading.Lock()
         with self._conn() as conn:
             conn.executescript(_SCHEMA)
 
@@ -220,11 +222,9 @@ class SQLiteStore:
 
     def append_log(self, log, doc, bound):
         self._write("INSERT INTO logs (log, doc) VALUES (?,?)", (log, _dumps(doc)))
-        appends = getattr(self._local, "appends", None)
-        if appends is None:
-            appends = self._local.appends = {}
-        appends[log] = appends.get(log, 0) + 1
-        if appends[log] % self.TRIM_EVERY == 0:  # trim in batches: one DELETE per 64 appends
+        with self._appends_lock:  # counted per process, whatever thread appends
+            self._appends[log] = count = self._appends.get(log, 0) + 1
+        if count % self.TRIM_EVERY == 0:  # trim in batches: one DELETE per 64 appends
             self._write("DELETE FROM logs WHERE log=? AND seq <= (SELECT seq FROM logs WHERE log=? "
                         "ORDER BY seq DESC LIMIT 1 OFFSET ?)", (log, log, bound))
 

@@ -311,13 +311,8 @@ def test_logs_are_bounded_when_two_logs_interleave(store):
         assert len(store.read_log(log)) < bound + 64
 
 
-def test_logs_are_bounded_when_each_append_comes_from_a_new_thread(store, request):
+def test_logs_are_bounded_when_each_append_comes_from_a_new_thread(store):
     """A thread-per-request server (werkzeug's threaded server) appends once per thread."""
-    if "sqlite" in request.node.callspec.id:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "SQLiteStore.append_log counts appends in a threading.local, so a thread that "
-            "appends fewer than 64 times never trims: with one thread per request the log "
-            "grows without bound")))
     bound = 10
     for i in range(200):
         thread = threading.Thread(target=store.append_log, args=("journal", {"i": i}, bound))
