@@ -276,6 +276,8 @@ class TestUploadRules:
         assert uploads.redacted_filename("abc123", "mp3") == "redacted_abc123.mp3"
         assert uploads.filename_from_url("https://h.example/a/b/clip%201.wav?x=1") == "clip 1.wav"
         assert uploads.filename_from_url("https://h.example/") is None
+        assert uploads.filename_from_url("http://[bad/dir/x.wav?q") == "x.wav"
+        assert uploads.filename_from_url("http://[bad") is None
 
     @pytest.mark.parametrize("host,allowed", [
         ("localhost", True), ("127.0.0.1", True), ("127.8.9.1", True), ("::1", True),
@@ -307,6 +309,8 @@ class TestUploadRules:
             "fetch", "http://127.0.0.1:9/x.wav")
         assert resolve("https://www.example.com/x.wav", dirs, ["loopback"]).kind == "refused"
         assert resolve("http://[bad/x.wav", {}, ["loopback"]).kind == "refused"
+        assert resolve("https://media.example.org/[x/clips/a.wav", dirs, []).kind == "refused"
+        assert resolve("https://media.example.org/clips/a.wav#frag", dirs, []).kind == "local"
 
     @pytest.mark.parametrize("url,ok", [
         ("https://media.example.org/clip.wav", True), ("http://127.0.0.1:8000/a?b=c", True),

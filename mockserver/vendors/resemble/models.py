@@ -220,7 +220,7 @@ def _fetch(url: str, writer: SpoolWriter, timeout: float) -> None:
                 raise _FetchFailed(r.status_code)
             for chunk in r.iter_content(SpoolWriter.CHUNK):
                 writer.write(chunk)
-    except requests.RequestException as exc:
+    except (requests.RequestException, ValueError, UnicodeError) as exc:
         raise _FetchFailed(str(exc)) from exc
 
 

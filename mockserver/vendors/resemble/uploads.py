@@ -109,9 +109,17 @@ def redacted_filename(token: str, ext: str | None) -> str:
     return f"redacted_{token}.{ext}" if ext else f"redacted_{token}"
 
 
+def _path_of(url: str) -> str:
+    """The path of a URL, even of one ``urlsplit`` refuses (an unbalanced ``[`` in the host)."""
+    try:
+        return urlsplit(url).path
+    except ValueError:
+        rest = url.split("://", 1)[-1].split("?", 1)[0].split("#", 1)[0]
+        return "/" + rest.split("/", 1)[1] if "/" in rest else ""
+
+
 def filename_from_url(url: str) -> str | None:
-    path = urlsplit(url).path
-    name = unquote(posixpath.basename(path))
+    name = unquote(posixpath.basename(_path_of(url)))
     return name or None
 
 
@@ -157,7 +165,7 @@ def resolve_media_url(url: str, media_dirs: dict[str, str],
     the query string is ignored); a URL on an allowed host is fetched; the rest is refused."""
     for prefix in sorted(media_dirs, key=len, reverse=True):
         if url.startswith(prefix):
-            rest = unquote(urlsplit(url[len(prefix):]).path).lstrip("/")
+            rest = unquote(url[len(prefix):].split("?", 1)[0].split("#", 1)[0]).lstrip("/")
             root = os.path.realpath(media_dirs[prefix])
             path = os.path.realpath(os.path.join(root, rest))
             if rest and path.startswith(root + os.sep) and os.path.isfile(path):
