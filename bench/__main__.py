@@ -9,6 +9,7 @@ printed and written to bench/results/latest.json.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import re
@@ -31,8 +32,10 @@ START = "/phonexia/api/technology/experimental/authenticity-verification"
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def wrk(url: str, duration: float, connections: int) -> dict:
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{int(duration)}s", "--latency", url],
+def wrk(url: str, duration: int, connections: int, headers: dict | None = None) -> dict:
+    flags = [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency",
+                          *flags, url],
                          capture_output=True, text=True, check=True, timeout=duration + 60).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -85,13 +88,36 @@ class Baseline:
         self.proc.wait(timeout=15)
 
 
-def hot_paths(server: ServerProcess, admin: AdminClient) -> dict[str, str]:
-    """URLs of the hot paths, prepared with a finished task."""
+def hot_paths(server: ServerProcess, admin: AdminClient) -> dict[str, tuple[str, dict]]:
+    """(URL, headers) of each hot path (poll, get, list), prepared with finished jobs."""
     admin.set_progression("phonexia", "immediate")
     r = requests.post(f"{server.url}{START}", files={"file": ("a.wav", media.wav(5))}, timeout=30)
     poll = f"{server.url}{r.headers['X-Location']}"
     requests.get(poll, timeout=10)
-    return {"phonexia poll (done task)": poll}
+    paths = {"phonexia poll (done task)": (poll, {})}
+
+    resemble = {"Authorization": "Bearer resemble-test-token"}
+    admin.set_rate_limit("resemble", None)  # the documented 40/s per token would cap the run
+    admin.set_progression("resemble", "immediate")
+    detects = f"{server.url}/resemble/api/v2/detect"
+    for variant in range(20):
+        r = requests.post(detects, headers=resemble, timeout=60,
+                          files={"file": ("a.wav", media.wav(4, variant=variant), "audio/wav")})
+    uuid = r.json()["item"]["uuid"]
+    paths["resemble get detect"] = (f"{detects}/{uuid}", resemble)
+    paths["resemble list detects (20)"] = (f"{detects}?page=1&page_size=10", resemble)
+
+    hiya = {"Authorization": "Bearer hiya-key-user-a"}
+    space = f"{server.url}/hiya/v1/spaces/user-a/main"
+    for variant in range(20):
+        audio = requests.post(f"{space}/audios", headers=hiya, timeout=60, json={
+            "file": base64.b64encode(media.wav(4, variant=variant)).decode()}).json()
+        verification = requests.post(f"{space}/verifications/authenticity", headers=hiya,
+                                     timeout=60, json={"audio": audio["handle"], "model": "digital"}).json()
+    paths["hiya get verification"] = (
+        f"{space}/verifications/authenticity/{verification['handle']}", hiya)
+    paths["hiya list verifications (20)"] = (f"{space}/verifications/authenticity", hiya)
+    return paths
 
 
 def submit_rate(server: ServerProcess, count: int, threads: int) -> dict:
@@ -145,13 +171,13 @@ def upload_memory(server: ServerProcess, size_mb: int) -> dict:
             "growth_mb": round(peak[0] - before, 1)}
 
 
-def compare(url: str, baseline_url: str, args) -> dict:
+def compare(url: str, headers: dict, baseline_url: str, args) -> dict:
     """Alternate baseline and emulator runs (so a busy machine weighs on both alike); the
     median of each, and the median of the per-round ratios."""
     rounds = []
     for _ in range(args.rounds):
         base = wrk(baseline_url, args.duration, args.connections)
-        emulated = wrk(url, args.duration, args.connections)
+        emulated = wrk(url, args.duration, args.connections, headers)
         rounds.append((base, emulated))
     def median(values):
         return sorted(values)[len(values) // 2]
@@ -184,8 +210,8 @@ def main(argv=None) -> int:
                            spool_dir=Path(tmp) / "spool") as server:
             admin = AdminClient(server.url)
             rss_start = tree_rss_mb(server.pid)
-            for name, url in hot_paths(server, admin).items():
-                results["hot_paths"][name] = compare(url, baseline.url, args)
+            for name, (url, headers) in hot_paths(server, admin).items():
+                results["hot_paths"][name] = compare(url, headers, baseline.url, args)
             results["journal_entries_after_load"] = len(admin.list_requests())
             results["rss_mb"] = {"start": round(rss_start, 1), "after_load": round(tree_rss_mb(server.pid), 1)}
             results["submit_1mb_wav"] = submit_rate(server, 60, 4)
