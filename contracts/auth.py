@@ -12,6 +12,7 @@ from typing import Callable
 from .auth_finauth import finauth_auth
 from .auth_glair import glair_auth
 from .auth_hiya import hiya_auth
+from .auth_resemble import resemble_auth
 from .target import Target
 
 Apply = Callable[[dict], dict]
@@ -26,6 +27,7 @@ AUTH: dict[str, Callable[[Target], Apply]] = {
     "glair": glair_auth,  # x-api-key + Basic; GLAIR_* env for the real service
     "hiya": hiya_auth,  # Bearer API key (emulator); HIYA_* env for the real service
     "finauth": finauth_auth,  # hmac_sha1 sign in the form body; FINAUTH_API_KEY/SECRET for the real one
+    "resemble": resemble_auth,  # Bearer token (emulator default); RESEMBLE_API_TOKEN for the real one
 }
 
 

@@ -8,6 +8,7 @@ from schemathesis.core.failures import Failure
 from .checks_finauth import CHECKS as FINAUTH_CHECKS
 from .checks_glair import CHECKS as GLAIR_CHECKS
 from .checks_hiya import CHECKS as HIYA_CHECKS
+from .checks_resemble import CHECKS as RESEMBLE_CHECKS
 
 
 class EnvelopeMismatch(Failure):
@@ -53,4 +54,5 @@ CHECKS = {
     "glair": GLAIR_CHECKS,
     "hiya": HIYA_CHECKS,
     "finauth": FINAUTH_CHECKS,
+    "resemble": RESEMBLE_CHECKS,
 }
