@@ -1,0 +1,63 @@
+"""Resemble through the real server: gunicorn with two workers sharing a SQLite state file.
+Callbacks come from the background delivery threads of the worker processes: exactly once,
+whichever process sees the detect finish, and still after a restart."""
+
+from __future__ import annotations
+
+import requests
+
+from mockserver.admin.client import AdminClient
+from mockserver.testing import media
+from mockserver.testing.server import ServerProcess
+from mockserver.vendors.resemble.receiver import LocalReceiver
+
+AUTH = {"Authorization": "Bearer resemble-test-token"}
+ENV = {"MOCKSERVER_VENDORS__RESEMBLE__CALLBACK_POLL_INTERVAL_SECONDS": "0.05"}
+START = 1_767_225_600.0
+
+
+def create(url: str, callback: str) -> dict:
+    r = requests.post(f"{url}/resemble/api/v2/detect", headers=AUTH, timeout=30,
+                      files={"file": ("clip.wav", media.wav(4), "audio/wav")},
+                      data={"callback_url": callback})
+    assert r.status_code == 200, r.text
+    return r.json()["item"]
+
+
+def get(url: str, uuid: str) -> dict:
+    r = requests.get(f"{url}/resemble/api/v2/detect/{uuid}", headers=AUTH, timeout=30)
+    assert r.status_code == 200, r.text
+    return r.json()["item"]
+
+
+def test_one_callback_across_two_workers_and_a_restart(tmp_path):
+    state = {"state": tmp_path / "state.sqlite3", "spool_dir": tmp_path / "spool"}
+    with LocalReceiver() as rx:
+        rx.answer_with(500)  # the first delivery fails; its retry comes after the restart
+        with ServerProcess(workers=2, env=ENV, **state) as server:
+            admin = AdminClient(server.url)
+            admin.set_clock(START)
+            item = create(server.url, rx.url("/hook"))
+            statuses = {get(server.url, item["uuid"])["status"] for _ in range(6)}
+            assert statuses == {"processing"}
+            admin.advance_clock(3)
+            first = rx.wait_for_post(1, timeout=20)
+            assert first["item"]["status"] == "completed"
+            done = get(server.url, item["uuid"])
+            assert first == {"success": True, "item": done}
+        assert len(rx.posts) == 1
+
+        with ServerProcess(workers=2, env=ENV, **state) as server:
+            admin = AdminClient(server.url)
+            assert get(server.url, item["uuid"]) == done     # state survived the restart
+            admin.advance_clock(1)                           # the retry's backoff
+            get(server.url, item["uuid"])                    # any request wakes a delivery thread
+            second = rx.wait_for_post(2, timeout=20)
+            assert second == first
+            deliveries = requests.get(f"{server.url}/_admin/vendors/resemble/callbacks",
+                                      timeout=30).json()["callbacks"]
+            (delivery,) = deliveries
+            assert delivery["state"] == "delivered"
+            assert [a["status"] for a in delivery["attempts"]] == [500, 200]
+            assert [e["status"] for e in admin.find_requests(operation="callback")] == [500, 200]
+        assert len(rx.posts) == 2
