@@ -355,6 +355,15 @@ def test_upload_cap_checked_on_the_real_size_and_before_reading(settings):
     assert upload(client, media.wav(30)).status_code == 200
 
 
+def test_bodies_past_every_cap_are_413(settings):
+    resemble_settings(settings, max_upload_bytes=1000, max_secure_upload_bytes=1000,
+                      batch_max_bytes=1000)
+    client = create_app(settings).test_client()
+    r = client.post(f"{API}/secure_uploads", headers=AUTH, content_type="multipart/form-data",
+                    data={"file": (io.BytesIO(b"\0" * (1 << 20) + b"\0" * 2000), "a.wav")})
+    assert_error(r, 413, "Request entity too large")
+
+
 def test_documented_cap_is_150_mib(app):
     settings = app.extensions["mockserver"].settings.vendor_settings("resemble")
     assert settings["max_upload_bytes"] == 150 * 1024 * 1024
@@ -757,6 +766,7 @@ def test_batch_is_202_and_counts_as_detects_finish(client, admin):
     assert (done["status"], done["completed_count"], done["failed_count"]) == ("completed", 2, 0)
     detect = get(client, item["detect_uuids"][0]).json["item"]
     assert detect["visualize"] is True and "image" in detect["metrics"]  # batch default
+    assert detect["extra_params"] == {"search_identity_requested": False}
     assert client.get(f"{API}/detect?page=1", headers=AUTH).json["total_count"] == 2
 
 
@@ -769,10 +779,39 @@ def test_batch_from_a_zip(client, admin):
         zf.writestr(".DS_Store", b"junk")
     r = client.post(f"{API}/detect/batch", headers=AUTH, content_type="multipart/form-data",
                     data={"file": (io.BytesIO(buf.getvalue()), "media.zip", "application/zip"),
-                          "visualize": "false"})
+                          "visualize": "false", "search_identity": "true"})
     assert r.status_code == 202 and r.json["item"]["total_files"] == 2
-    names = [get(client, u).json["item"]["filename"] for u in r.json["item"]["detect_uuids"]]
-    assert names == ["a.wav", "b.mp4"]
+    items = [get(client, u).json["item"] for u in r.json["item"]["detect_uuids"]]
+    assert [i["filename"] for i in items] == ["a.wav", "b.mp4"]
+    assert [i["media_type"] for i in items] == ["audio", "video"]
+    assert items[0]["visualize"] is False
+    assert items[0]["extra_params"] == {"search_identity_requested": True}
+
+
+def zip_of(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("data,name,extra,message", [
+    (b"PK not really a zip", "media.zip", {}, "File must be a valid zip archive"),
+    (zip_of({"a.wav": media.wav(1)}), "media.tar", {},
+     "file must be a .zip archive; send media files as files[]"),
+    (zip_of({"a.txt": b"x"}), "media.zip", {},
+     "a.txt: Unsupported file type .txt; supported extensions: .wav, .mp3, .m4a, .ogg, .aac, "
+     ".flac, .mp4, .mov, .avi, .mkv, .webm, .jpg, .jpeg, .png, .gif, .webp"),
+    (zip_of({"docs/": b""}), "media.zip", {}, "No files provided"),
+    (zip_of({"a.wav": media.wav(1)}), "media.zip",
+     {"files[]": (io.BytesIO(media.wav(1)), "b.wav", "audio/wav")},
+     "Send either files[] or one .zip archive as file, not both")])
+def test_batch_archive_errors(client, admin, settings, data, name, extra, message):
+    r = client.post(f"{API}/detect/batch", headers=AUTH, content_type="multipart/form-data",
+                    data={"file": (io.BytesIO(data), name, "application/zip"), **extra})
+    assert_error(r, 400, message)
+    assert_nothing_created(client, admin, settings)
 
 
 def test_batch_file_that_is_not_media_fails_on_its_own(client, admin):

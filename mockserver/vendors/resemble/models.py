@@ -491,7 +491,7 @@ def render_detect(settings, job: dict) -> dict:
     url = None if zero else (data["url"] or data["media_url"])
     finished = state not in DETECT_STATES
     settled_at = data.get("settled_at")
-    extra_params = {"search_identity_requested": False}
+    extra_params = {"search_identity_requested": bool(options.get("search_identity"))}
     if options.get("use_reverse_search"):
         extra_params = {"use_reverse_search": True, **extra_params}
     item = {
@@ -636,7 +636,8 @@ def batch_detect_options(form: dict) -> dict:
             "model_types": None, "intelligence": form["intelligence"],
             "audio_source_tracing": form["audio_source_tracing_enabled"],
             "use_reverse_search": False, "use_ood_detector": False,
-            "zero_retention_mode": False, "callback_url": None, "pipeline": None}
+            "zero_retention_mode": False, "callback_url": None, "pipeline": None,
+            "search_identity": form["search_identity"]}
 
 
 def create_batch(rt, settings, team: str, files: list[BatchFile], form: dict) -> dict:
