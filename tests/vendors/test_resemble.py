@@ -573,10 +573,12 @@ def test_image_intelligence_is_structured(client):
 
 
 def test_records_appear_when_the_detect_finishes_even_unobserved(client, admin):
-    upload(client, media.wav(3), intelligence=True)
+    uuid = upload(client, media.wav(3), intelligence=True).json["item"]["uuid"]
     assert client.get(f"{API}/intelligences?page=1", headers=AUTH).json["total_count"] == 0
-    admin.advance_clock(3)
-    assert client.get(f"{API}/intelligences?page=1", headers=AUTH).json["total_count"] == 1
+    admin.advance_clock(10)
+    (record,) = client.get(f"{API}/intelligences?page=1", headers=AUTH).json["items"]
+    assert record["created_at"] == "2026-01-01T00:00:03.000Z"  # when it finished, not seen
+    assert get(client, uuid).json["item"]["updated_at"] == "2026-01-01T00:00:03.000Z"
 
 
 def test_tracing_and_intelligence_404s(client):

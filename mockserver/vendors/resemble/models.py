@@ -426,7 +426,7 @@ def settle(rt, job: dict) -> dict:
     records, purge zero-retention media. Idempotent; one winner across workers."""
     if job["state"] in DETECT_STATES or job["data"].get("settled_at") is not None:
         return job
-    now = rt.clock.now()
+    now = finished_at(rt, job)
     won = []
 
     def stamp(current):
@@ -444,6 +444,16 @@ def settle(rt, job: dict) -> dict:
     if won:
         _side_effects(rt, updated)
     return updated
+
+
+def finished_at(rt, job: dict) -> float:
+    """When a detect left ``processing``: on a time progression, when its time ran out (even if
+    nobody looked until later); otherwise now, when it is first seen finished."""
+    now = rt.clock.now()
+    progression = rt.progression(VENDOR)
+    if job.get("forced") is None and progression.mode == "after_seconds":
+        return min(now, job["created_at"] + progression.value)
+    return now
 
 
 def _side_effects(rt, job: dict) -> None:
