@@ -84,9 +84,6 @@ class Outbox:
     def list(self, team: str | None = None) -> list[dict]:
         return self._store.scan(COLLECTION, scope=team)
 
-    def for_ref(self, ref: str) -> list[dict]:
-        return [d for d in self._store.scan(COLLECTION) if d["ref"] == ref]
-
     def open_ids(self) -> list[str]:
         return [d["id"] for d in self._store.scan(INDEX)]
 

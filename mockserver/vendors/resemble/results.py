@@ -211,8 +211,7 @@ def image_metrics(*, score: float, u: Unit, visualize: bool = False,
                "image": grid_heatmap(score, u, "image-vis") if visualize else "",
                "score": round(score, 3), "children": []}
     if visualize:
-        ifl = spread(score, 1, u, "ifl")[0]
-        metrics["ifl"] = {"score": round(clamp(ifl + (u("ifl") - 0.5) * 0.1), 3),
+        metrics["ifl"] = {"score": round(clamp(score + (u("ifl") - 0.5) * 0.1), 3),
                           "heatmap": grid_heatmap(score, u, "ifl-heatmap")}
     if reverse_search:
         metrics["reverse_image_search_sources"] = reverse_search_sources(score, u)

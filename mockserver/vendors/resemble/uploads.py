@@ -38,9 +38,6 @@ UPLOAD_EXTENSIONS: dict[str, frozenset[str]] = {
 }
 # the batch list omits .amr/.3gp/.3gpp
 BATCH_EXTENSIONS = {k: v for k, v in UPLOAD_EXTENSIONS.items() if k not in ("amr", "3gp", "3gpp")}
-# the list the docs give for the url path (informative: a URL is judged by its bytes)
-URL_EXTENSIONS = ("wav", "mp3", "ogg", "m4a", "flac", "mp4", "mov", "avi", "wmv",
-                  "jpg", "jpeg", "png", "gif", "webp")
 
 URL_PATTERN = re.compile(r"^https?://[^\s/?#]+([/?#]\S*)?$")
 
