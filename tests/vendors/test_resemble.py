@@ -170,6 +170,15 @@ def test_url_media_fetched_from_a_loopback_host(client, admin):
     assert item["filename"] == "pic"
 
 
+def test_url_names_never_reach_the_file_system(client, admin, settings):
+    with LocalReceiver() as rx:
+        url = rx.serve("/m/a.wa%00v", media.wav(2))
+        r = by_url(client, url, zero_retention_mode=True)
+        item = finish(client, admin, r)
+    assert item["status"] == "completed"
+    assert re.match(r"^redacted_[0-9a-f]{24}\.wav$", item["filename"])
+
+
 @pytest.mark.parametrize("url", ["https://www.example.com/clip.wav",
                                  "https://media.example.org/missing.wav",
                                  "https://media.example.org/../etc/passwd",

@@ -46,6 +46,7 @@ UNSETTLED = "resemble_unsettled"
 AUTH_BEARER = re.compile(r"^\s*Bearer\s+(\S+)\s*$", re.IGNORECASE)
 AUTH_TOKEN = re.compile(r'^\s*Token\s+token="?([^",\s]+)"?\s*(,.*)?$', re.IGNORECASE)
 HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
+SAFE_EXT = re.compile(r"^[a-z0-9]{1,8}$")
 DASHED = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 # messages: the vendor's where documented, the fact sheet's proposals otherwise
@@ -328,7 +329,6 @@ def create_detect(rt, settings, *, team: str, media: Media, options: dict,
                   batch_id: str | None = None) -> dict:
     """Store a detect for media that passed the upload rules (or a url that failed)."""
     detect_id = rt.ids.hex("resemble-detect")
-    now = rt.clock.now()
     if media.failure is not None:
         media_type = guess_media_type(media.filename)
         analysis = _failed(media.failure)
@@ -339,7 +339,9 @@ def create_detect(rt, settings, *, team: str, media: Media, options: dict,
                            unit_of(rt.seed(), media.digest))
         media_type = media.info.kind
         duration = media.info.duration or 0.0
-    ext = uploads.extension_of(media.filename) or _default_ext(media.info)
+    ext = uploads.extension_of(media.filename)
+    if ext is None or not SAFE_EXT.match(ext):  # a URL's name can hold anything
+        ext = _default_ext(media.info)
     path = None
     if media.path is not None:
         path = os.path.join(rt.spool_dir, f"{FILE_PREFIX}detect-{detect_id}.{ext}")
