@@ -27,8 +27,24 @@ def carries_media(operation) -> bool:
     """A body with binary or base64 media: schema-valid bytes are not necessarily decodable
     media, and the vendor's documented answer to those is an error, so a generated body is not
     expected to be accepted."""
-    body = json.dumps(operation.definition.raw.get("requestBody", {}))
+    body = json.dumps(_resolved(operation.definition.raw.get("requestBody", {}),
+                                operation.schema.raw_schema, set()))
     return any(marker in body for marker in ('"binary"', '"byte"', '"base64"'))
+
+
+def _resolved(node, spec: dict, seen: set):
+    """``node`` with its local ``$ref``s replaced by what they point at (each followed once)."""
+    if isinstance(node, list):
+        return [_resolved(item, spec, seen) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/") and ref not in seen:
+        target = spec
+        for part in ref[2:].split("/"):
+            target = target.get(part.replace("~1", "/").replace("~0", "~"), {})
+        return _resolved(target, spec, seen | {ref})
+    return {key: _resolved(value, spec, seen) for key, value in node.items()}
 
 
 def operations(slug: str):

@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from flask import Flask, Response, g, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..core.errors import VendorError
 from ..core.journal import redact_fields, redact_headers
@@ -156,7 +156,10 @@ def install(app: Flask, vendors: dict[str, Vendor], single: Vendor | None) -> No
         vendor = ctx.vendor if ctx else vendor_for_path()
         if vendor is None:
             return {"error": exc.description or exc.name}, exc.code or 500
-        return _render(vendor.status_error(exc.code or 500), vendor)
+        response = _render(vendor.status_error(exc.code or 500), vendor)
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):

@@ -230,8 +230,10 @@ def test_expired_task_is_404(client, admin):
     assert_error(client.get(loc), 404, "resource.not-found")
 
 
-def test_wrong_method_is_405_method_invalid(client):
-    assert_error(client.delete(START), 405, "method.invalid", "Invalid HTTP method.")
+def test_wrong_method_is_405_method_invalid_with_allow(client):
+    r = client.delete(START)
+    assert_error(r, 405, "method.invalid", "Invalid HTTP method.")
+    assert "POST" in r.headers["Allow"]
 
 
 def test_unknown_path_under_the_vendor_is_its_404(client):
