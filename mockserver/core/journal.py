@@ -9,6 +9,18 @@ from .errors import AdminError
 LOG = "journal"
 CRITERIA = ("vendor", "operation", "method", "path", "status", "request_id")
 REDACTED = "[redacted]"
+FIELD_PREVIEW = 256      # characters of one string value the journal keeps
+
+
+def shorten(value):
+    """``value`` with long strings replaced by their length and lists cut to 50 items."""
+    if isinstance(value, str) and len(value) > FIELD_PREVIEW:
+        return f"<{len(value)} characters>"
+    if isinstance(value, dict):
+        return {k: shorten(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shorten(v) for v in value[:50]]
+    return value
 
 
 def redact_headers(headers: dict[str, str], secret_headers: frozenset[str]) -> dict[str, str]:

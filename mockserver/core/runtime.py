@@ -18,8 +18,6 @@ from .rng import Ids
 from .store import open_store
 from .verdicts import Verdicts
 
-_UNSET = object()
-
 
 class Runtime:
     def __init__(self, settings, default_progressions: Mapping[str, Progression]):

@@ -99,9 +99,10 @@ def write_bytes(directory: str, data: bytes, filename: str | None = None,
     return spooled
 
 
-def used_bytes(directory: str) -> int:
-    """Bytes held by kept uploads (the input-storage quota counts these)."""
+def used_bytes(directory: str, prefix: str = "") -> int:
+    """Bytes held by the kept uploads whose names start with ``prefix`` (storage quotas)."""
     try:
-        return sum(e.stat().st_size for e in os.scandir(directory) if e.is_file())
+        return sum(e.stat().st_size for e in os.scandir(directory)
+                   if e.name.startswith(prefix) and e.is_file())
     except FileNotFoundError:
         return 0

@@ -20,13 +20,12 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..core.errors import VendorError
-from ..core.journal import redact_fields, redact_headers
+from ..core.journal import redact_fields, redact_headers, shorten
 from .uploads import discard_unkept
 from .vendor import Vendor, runtime
 
 log = logging.getLogger("mockserver")
 BODY_PREVIEW = 2048      # bytes of a body the journal keeps
-FIELD_PREVIEW = 256      # characters of one form or JSON string value
 
 
 @dataclass
@@ -219,20 +218,10 @@ def _journal(ctx: RequestContext, response: Response) -> None:
     })
 
 
-def _short(value):
-    if isinstance(value, str) and len(value) > FIELD_PREVIEW:
-        return f"<{len(value)} characters>"
-    if isinstance(value, dict):
-        return {k: _short(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_short(v) for v in value[:50]]
-    return value
-
-
 def _request_body(secret_fields: frozenset[str]) -> dict | None:
     parsed = request.__dict__
     if "form" in parsed or "files" in parsed:
-        form = {k: _short(v) for k, v in request.form.items()}
+        form = {k: shorten(v) for k, v in request.form.items()}
         files = [{"field": name, "filename": f.filename, "content_type": f.mimetype,
                   "size": getattr(f.stream, "size", None)}
                  for name, f in request.files.items(multi=True)]
@@ -240,8 +229,8 @@ def _request_body(secret_fields: frozenset[str]) -> dict | None:
     if request.is_json and (request.content_length or 0) <= 1 << 20:
         body = request.get_json(silent=True)
         if isinstance(body, dict):
-            return {"json": redact_fields(_short(body), secret_fields)}
-        return {"json": _short(body)}
+            return {"json": redact_fields(shorten(body), secret_fields)}
+        return {"json": shorten(body)}
     return {"size": request.content_length} if request.content_length else None
 
 

@@ -63,7 +63,3 @@ def vendor_settings() -> Mapping[str, Any]:
 def principal() -> dict | None:
     """What the vendor's authenticate step returned for this request."""
     return g.ctx.principal
-
-
-def request_context():
-    return g.ctx

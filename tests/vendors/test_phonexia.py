@@ -350,7 +350,7 @@ def test_system_info_and_status(client):
 def test_single_vendor_mode_serves_real_paths_at_the_root(settings):
     settings["vendor"] = "phonexia"
     client = create_app(settings).test_client()
-    r = start(client, media.wav(5)).headers if False else client.post(
+    r = client.post(
         START.removeprefix("/phonexia"), data={"file": (io.BytesIO(media.wav(5)), "a.wav")},
         content_type="multipart/form-data")
     assert r.status_code == 202

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from ...core.errors import VendorError
 from ...core.media import MediaInfo
 from ...core.rng import unit_interval
-from ...core.spool import SpooledFile, discard, keep
+from ...core.spool import SpooledFile, discard, keep, used_bytes
 
 VENDOR = "phonexia"
 STATES = ("pending", "running")
-TERMINAL = ("done", "failed", "rejected")
 FILE_PREFIX = "phonexia-"
 
 # HTTP status -> (type, message). 400's message is documented; the others are the sheet's
@@ -69,13 +68,8 @@ def check_storage(rt, settings, upload: SpooledFile) -> None:
     """507 when keeping this upload would pass the input-storage quota (after expired tasks
     have freed theirs)."""
     sweep_expired(rt, settings)
-    if stored_bytes(rt.spool_dir) + upload.size > settings["input_storage_bytes"]:
+    if used_bytes(rt.spool_dir, FILE_PREFIX) + upload.size > settings["input_storage_bytes"]:
         raise error(507)
-
-
-def stored_bytes(spool_dir: str) -> int:
-    return sum(e.stat().st_size for e in os.scandir(spool_dir)
-               if e.name.startswith(FILE_PREFIX) and e.is_file())
 
 
 def submit(rt, settings, upload: SpooledFile, info: MediaInfo, options: Options) -> dict:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from ...core.errors import VendorError
+from ...core.journal import shorten
 from ...core.media import MediaInfo, probe
 from ...core.rng import unit_interval
 from ...core.spool import SpooledFile, SpoolWriter, TooLarge, discard
@@ -779,16 +780,6 @@ def callback_body(rt, settings, delivery: dict) -> dict | None:
     return {"success": True, "item": render_detect(settings, settle(rt, job))}
 
 
-def _short(value, limit: int = 256):
-    if isinstance(value, str) and len(value) > limit:
-        return f"<{len(value)} characters>"
-    if isinstance(value, dict):
-        return {k: _short(v, limit) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_short(v, limit) for v in value[:50]]
-    return value
-
-
 def journal_attempt(rt, delivery: dict, attempt: dict) -> None:
     """One outbound callback attempt in the request journal (operation ``callback``)."""
     rt.journal.record({
@@ -801,7 +792,7 @@ def journal_attempt(rt, delivery: dict, attempt: dict) -> None:
         "path": delivery["url"],
         "query": {},
         "headers": {"Content-Type": "application/json"},
-        "body": {"json": _short(delivery["body"])},
+        "body": {"json": shorten(delivery["body"])},
         "status": attempt["status"],
         "response": {"error": attempt["error"]},
         "duration_ms": attempt["elapsed_ms"],

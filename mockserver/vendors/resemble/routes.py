@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 
 from ...core.spool import SpooledFile, discard
-from ...web.uploads import keep, spool_bytes, spooled_file
+from ...web.uploads import keep, spool_bytes
 from ...web.vendor import principal, runtime, vendor_settings
 from . import models, schemas
 from .callbacks import DeliveryWorker
