@@ -546,6 +546,14 @@ class Backend:
                                         "owner": space["owner"], "actor": doc["actor"],
                                         "performed_at": doc["created_at"]})
 
+    def _admit(self, space: dict, audio: dict, model, operation: str):
+        """The checks every verification shares, in order (model requirements, then credits),
+        and its verdict."""
+        if model.unmet(audio["duration"], audio["sample_rate"]):
+            raise error(400, REQUIREMENTS_NOT_MET)
+        self._require_credit(space["owner"])
+        return self._verdict(audio, operation)
+
     def create_authenticity(self, space: dict, body: dict) -> dict:
         audio = self.audio(space, body["audio"])
         model = rules.AUTHENTICITY_MODELS.get(body["model"])
@@ -553,10 +561,7 @@ class Backend:
             raise error(404)
         if audio["state"] != "available":
             raise error(400, AUDIO_NOT_AVAILABLE)
-        if model.unmet(audio["duration"], audio["sample_rate"]):
-            raise error(400, REQUIREMENTS_NOT_MET)
-        self._require_credit(space["owner"])
-        verdict = self._verdict(audio, "create_authenticity_verification")
+        verdict = self._admit(space, audio, model, "create_authenticity_verification")
         chunks = analysis.split_chunks(audio["profile"], audio["duration"])
         labels = [c.label for c in chunks]
         forced = verdict.fields.get("labels")
@@ -588,10 +593,7 @@ class Backend:
         if self.voiceprint_state(vp) != "computed":
             raise error(400, VOICEPRINT_NOT_COMPUTED)
         model = rules.IDENTITY_MODELS[vp["model"]]
-        if model.unmet(audio["duration"], audio["sample_rate"]):
-            raise error(400, REQUIREMENTS_NOT_MET)
-        self._require_credit(space["owner"])
-        verdict = self._verdict(audio, "create_identity_verification")
+        verdict = self._admit(space, audio, model, "create_identity_verification")
         valid = audio["voice"] >= rules.MIN_VOICE - 1e-9
         identity_score = (analysis.round_score(float(verdict.score)) if verdict.score is not None
                           else analysis.identity_score(audio["id"] in vp["audios"],
@@ -614,10 +616,7 @@ class Backend:
             raise error(404)
         if audio["state"] != "available":
             raise error(400, AUDIO_NOT_AVAILABLE)
-        if model.unmet(audio["duration"], audio["sample_rate"]):
-            raise error(400, REQUIREMENTS_NOT_MET)
-        self._require_credit(space["owner"])
-        verdict = self._verdict(audio, "create_message_verification")
+        verdict = self._admit(space, audio, model, "create_message_verification")
         valid = audio["voice"] >= rules.MIN_VOICE - 1e-9
         normalized = " ".join(body["message"].lower().split())
         score = (analysis.round_score(float(verdict.score)) if verdict.score is not None

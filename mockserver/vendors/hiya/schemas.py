@@ -146,21 +146,27 @@ class Space(Schema):
     createdAt = fields.String()
 
 
-class IdentitySummary(Schema):
+class HandleAlias(Schema):
+    """How one resource names another: its handle and alias."""
+
     handle = fields.String()
     alias = fields.String(allow_none=True)
 
 
-class AudioSummary(Schema):
-    handle = fields.String()
-    alias = fields.String(allow_none=True)
+class IdentitySummary(HandleAlias):
+    pass
+
+
+class StatefulSummary(HandleAlias):
     state = fields.String()
 
 
-class VoiceprintSummary(Schema):
-    handle = fields.String()
-    alias = fields.String(allow_none=True)
-    state = fields.String()
+class AudioSummary(StatefulSummary):
+    pass
+
+
+class VoiceprintSummary(StatefulSummary):
+    pass
 
 
 class Audio(Schema):
@@ -306,21 +312,16 @@ class MessageVerification(Schema):
     performedAt = fields.String()
 
 
-class RecordActor(Schema):
-    type = fields.String()
-    handle = fields.String()
-    alias = fields.String(allow_none=True)
-
-
-class RecordVerification(Schema):
-    handle = fields.String()
-    alias = fields.String(allow_none=True)
+class RecordActor(HandleAlias):
     type = fields.String()
 
 
-class RecordSpace(Schema):
-    handle = fields.String()
-    alias = fields.String(allow_none=True)
+class RecordVerification(HandleAlias):
+    type = fields.String()
+
+
+class RecordSpace(HandleAlias):
+    pass
 
 
 class VerificationRecord(Schema):
