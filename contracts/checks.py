@@ -39,8 +39,7 @@ def rate_limit_headers(ctx, response, case):
     """A 429 carries the vendor's documented rate-limit headers."""
     if response.status_code != 429:
         return None
-    documented = case.operation.responses.find_by_status_code(429) if hasattr(
-        case.operation, "responses") else None
+    documented = case.operation.responses.find_by_status_code(429)
     headers = (documented.definition or {}).get("headers", {}) if documented else {}
     missing = [name for name in headers if name.lower() not in {h.lower() for h in response.headers}]
     if missing:
