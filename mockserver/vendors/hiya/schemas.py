@@ -116,10 +116,22 @@ class BearerToken(Schema):
     expiresAt = fields.String()
 
 
-class YourUser(Schema):
+class HandleAlias(Schema):
+    """How one resource names another: its handle and alias."""
+
+    handle = fields.String()
+    alias = fields.String(allow_none=True)
+
+
+class Resource(Schema):
+    """A resource of a space: id, handle and alias, in the vendor's field order."""
+
     id = fields.String()
     handle = fields.String()
     alias = fields.String(allow_none=True)
+
+
+class YourUser(Resource):
     email = fields.String()
     emailVerified = fields.Boolean()
     state = fields.String()
@@ -134,23 +146,13 @@ class Owner(Schema):
     alias = fields.String(allow_none=True)
 
 
-class Space(Schema):
-    id = fields.String()
-    handle = fields.String()
-    alias = fields.String(allow_none=True)
+class Space(Resource):
     owner = fields.Nested(Owner)
     audios = fields.Integer()
     voiceprints = fields.Integer()
     verifications = fields.Integer()
     identities = fields.Integer()
     createdAt = fields.String()
-
-
-class HandleAlias(Schema):
-    """How one resource names another: its handle and alias."""
-
-    handle = fields.String()
-    alias = fields.String(allow_none=True)
 
 
 class IdentitySummary(HandleAlias):
@@ -169,10 +171,7 @@ class VoiceprintSummary(StatefulSummary):
     pass
 
 
-class Audio(Schema):
-    id = fields.String()
-    handle = fields.String()
-    alias = fields.String(allow_none=True)
+class Audio(Resource):
     state = fields.String()
     duration = fields.String()
     voiceDuration = fields.String()
@@ -184,20 +183,14 @@ class Audio(Schema):
     uploadedAt = fields.String()
 
 
-class Identity(Schema):
-    id = fields.String()
-    handle = fields.String()
-    alias = fields.String(allow_none=True)
+class Identity(Resource):
     audios = fields.Integer()
     voiceprints = fields.Integer()
     verifications = fields.Integer()
     createdAt = fields.String()
 
 
-class Voiceprint(Schema):
-    id = fields.String()
-    handle = fields.String()
-    alias = fields.String(allow_none=True)
+class Voiceprint(Resource):
     state = fields.String()
     model = fields.String()
     identity = fields.Nested(IdentitySummary, allow_none=True)
@@ -209,11 +202,8 @@ class Voiceprint(Schema):
     computedAt = fields.String(allow_none=True)
 
 
-class Verification(Schema):
+class Verification(Resource):
     """The generic view: exactly the fields of the vendor's Verification schema."""
-    id = fields.String()
-    handle = fields.String()
-    alias = fields.String(allow_none=True)
     type = fields.String()
     state = fields.String()
     model = fields.String()
@@ -244,10 +234,7 @@ class AuthenticityVerificationChunk(Schema):
     scores = fields.Nested(AuthenticityScores)
 
 
-class _AuthenticityVerificationBase(Schema):
-    id = fields.String()
-    handle = fields.String()
-    alias = fields.String(allow_none=True)
+class _AuthenticityVerificationBase(Resource):
     state = fields.String()
     mode = fields.String()
     model = fields.String()
@@ -278,10 +265,7 @@ class IdentityScores(Schema):
     replay = Score()
 
 
-class IdentityVerification(Schema):
-    id = fields.String()
-    handle = fields.String()
-    alias = fields.String(allow_none=True)
+class IdentityVerification(Resource):
     state = fields.String()
     model = fields.String()
     audio = fields.Nested(AudioSummary, allow_none=True)
@@ -297,10 +281,7 @@ class MessageScores(Schema):
     message = Score()
 
 
-class MessageVerification(Schema):
-    id = fields.String()
-    handle = fields.String()
-    alias = fields.String(allow_none=True)
+class MessageVerification(Resource):
     state = fields.String()
     model = fields.String()
     audio = fields.Nested(AudioSummary, allow_none=True)
