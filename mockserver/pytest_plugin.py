@@ -18,6 +18,7 @@ import threading
 from dataclasses import dataclass
 
 import pytest
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .admin.client import AdminClient
 
@@ -49,16 +50,22 @@ class MockServer:
         return self.admin.list_requests()
 
 
+class _QuietHandler(WSGIRequestHandler):
+    """No access log line per request: the journal is the record (``/_admin/journal``)."""
+
+    def log_request(self, code="-", size="-"):
+        pass
+
+
 class InProcessServer:
     """create_app() served by werkzeug's threaded server on a free loopback port."""
 
     def __init__(self, settings: dict):
-        from werkzeug.serving import make_server
-
         from .app import create_app
 
         self.app = create_app(settings)
-        self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self._server = make_server("127.0.0.1", 0, self.app, threaded=True,
+                                   request_handler=_QuietHandler)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

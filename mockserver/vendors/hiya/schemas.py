@@ -77,7 +77,7 @@ class CreateIdentityBody(Body):
 class CreateVoiceprintBody(Body):
     handle = Handle(required=True)
     identity = Handle(required=True)
-    model = fields.String(required=True, validate=validate.Length(1, rules.HANDLE_MAX))
+    model = fields.String(required=True)  # any name: an unknown model is 404
     minAudios = StrictInteger(load_default=1, strict=True,
                               validate=validate.Range(1, rules.MIN_AUDIOS_MAX))
     alias = Alias()
@@ -85,7 +85,7 @@ class CreateVoiceprintBody(Body):
 
 class CreateAuthenticityVerificationBody(Body):
     audio = Handle(required=True)
-    model = fields.String(required=True, validate=validate.Length(1, rules.HANDLE_MAX))
+    model = fields.String(required=True)  # any name: an unknown model is 404
     alias = Alias()
 
 
@@ -101,7 +101,7 @@ class CreateMessageVerificationBody(Body):
     language = fields.String(required=True, validate=validate.Regexp(
         rules.LANGUAGE_RE, error="Must be a two-letter lowercase language code."))
     message = fields.String(required=True, validate=validate.Length(1, rules.MESSAGE_MAX))
-    model = fields.String(required=True, validate=validate.Length(1, rules.HANDLE_MAX))
+    model = fields.String(required=True)  # any name: an unknown model is 404
     alias = Alias()
 
 
