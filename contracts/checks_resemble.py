@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from schemathesis.core.failures import Failure
+from .checks_base import documented, fail, header, json_body
 
-
-def _json(response):
-    try:
-        return response.json()
-    except ValueError:
-        return None
+# Error messages the spec documents, by status; 400's name the offending field (no closed set).
+MESSAGES = {
+    401: {"Invalid or missing API token"},
+    402: {"insufficient_balance"},
+    404: {"Detect not found", "Question not found", "Not found", "Batch not found"},
+    422: {"Detection must be completed before asking questions"},
+    429: {"Rate limit exceeded"},
+}
 
 
 def resemble_envelope(ctx, response, case):
-    """Every JSON answer starts with ``success``: true on 2xx; on an error false, with a
-    ``message`` string and, when present, ``errors`` as {field: [strings]}."""
-    body = _json(response)
+    """Every JSON answer has ``success`` (false on errors, with a ``message`` and string ``errors``)."""
+    body = json_body(response)
     ok = isinstance(body, dict) and body.get("success") is (response.status_code < 400)
     if ok and response.status_code >= 400:
         errors = body.get("errors")
@@ -24,9 +25,14 @@ def resemble_envelope(ctx, response, case):
                                                                          for s in v)
                                              for v in errors.values())))
     if not ok:
-        raise Failure(operation=case.operation.label, title="Body is not Resemble's envelope",
-                      message=f"resemble answered {response.status_code} with {str(body)[:300]}",
-                      code="vendor_envelope")
+        fail(case, "Body is not Resemble's envelope",
+             f"resemble answered {response.status_code} with {str(body)[:300]}")
+    return None
+
+
+def resemble_error_messages(ctx, response, case):
+    """An error's ``message`` is one the spec documents for its status."""
+    documented(case, response, "message", MESSAGES, "Error message not documented")
     return None
 
 
@@ -34,11 +40,7 @@ def resemble_retry_after(ctx, response, case):
     """A 429 says when to come back: ``Retry-After`` in whole seconds."""
     if response.status_code != 429:
         return None
-    values = response.headers.get("retry-after") or []
-    if not values or not values[0].isdigit():
-        raise Failure(operation=case.operation.label, title="429 without Retry-After",
-                      message=f"headers: {dict(response.headers)}", code="resemble_retry_after")
+    value = header(response, "Retry-After")
+    if not (value and value.isdigit()):
+        fail(case, "429 without Retry-After", f"headers: {dict(response.headers)}")
     return None
-
-
-CHECKS = [resemble_envelope, resemble_retry_after]
