@@ -21,8 +21,8 @@ run: $(STAMP)  ## install, then serve every vendor on http://$(HOST):$(PORT) (st
 test: $(STAMP)  ## install, then run the unit, behaviour, server and contract tests
 	$(BIN)/python -m pytest -q
 
-contracts: $(STAMP)  ## the contract suite only; BASE_URL=... checks another server (a real vendor)
-	$(BIN)/python -m pytest -q contracts $(if $(BASE_URL),--base-url $(BASE_URL))
+contracts: $(STAMP)  ## the contract suite and its report; VENDOR=, BASE_URL= (another server), MAX_EXAMPLES=
+	$(BIN)/deepfake-mock contract $(if $(VENDOR),--vendor $(VENDOR)) $(if $(BASE_URL),--base-url $(BASE_URL)) $(if $(MAX_EXAMPLES),--max-examples $(MAX_EXAMPLES))
 
 bench: $(STAMP)  ## benchmarks through gunicorn on loopback (not part of `make test`)
 	$(BIN)/python -m bench

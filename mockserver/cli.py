@@ -49,6 +49,16 @@ def routes(args) -> int:
     return 0
 
 
+def contract(args) -> int:
+    from contracts.runner import checks_table, run
+
+    if args.list_checks:
+        print(checks_table())
+        return 0
+    return run(vendor=args.vendor, base_url=args.base_url, max_examples=args.max_examples,
+               junit_xml=args.junit_xml, report_json=args.report_json)
+
+
 def fidelity(args) -> int:
     from .app import SPEC_DIR
     from .fidelity import table, update_readme
@@ -86,6 +96,17 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("fidelity", help="the fidelity table (x-emulator-note of every spec)")
     p.add_argument("--write", metavar="README", help="update the table in this file")
     p.set_defaults(func=fidelity)
+
+    p = sub.add_parser("contract", help="run the contract suite against the emulator or a vendor")
+    p.add_argument("--vendor", help="only this vendor; required for a vendor's real service")
+    p.add_argument("--base-url", help="a running emulator, or a vendor's real service "
+                                      "(default: an emulator in this process)")
+    p.add_argument("--max-examples", type=int, help="property-based examples per operation")
+    p.add_argument("--junit-xml", metavar="FILE", help="write a JUnit XML report")
+    p.add_argument("--report-json", metavar="FILE", help="write the contract report as JSON")
+    p.add_argument("--list-checks", action="store_true",
+                   help="print the vendor checks as a Markdown table and exit")
+    p.set_defaults(func=contract)
 
     p = sub.add_parser("version", help="print the version")
     p.set_defaults(func=lambda a: print(__version__) or 0)

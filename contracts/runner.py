@@ -1,0 +1,55 @@
+"""``deepfake-mock contract``: the contract suite as one command for CI, run by pytest on the
+installed ``contracts`` package (any working directory), with the contract report printed."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from pathlib import Path
+
+import pytest
+
+import contracts
+
+
+def pytest_args(*, vendor: str | None = None, base_url: str | None = None,
+                max_examples: int | None = None, junit_xml: str | None = None,
+                report_json: str | None = None) -> list[str]:
+    """The pytest command line for these options: one vendor's tests only, or all of them."""
+    suite = Path(contracts.__file__).parent
+    paths = [suite] if vendor is None else [
+        f"{suite / 'test_specs.py'}::test_every_operation_conforms_to_the_spec[{vendor}]",
+        suite / "flows" / f"test_{vendor}.py"]
+    args = [*map(str, paths), "-q", "-p", "no:cacheprovider", "--contract-report"]
+    options = {"--vendor": vendor, "--base-url": base_url, "--max-examples": max_examples,
+               "--junitxml": junit_xml, "--report-json": report_json}
+    for option, value in options.items():
+        if value is not None:
+            args += [option, str(value)]
+    return args
+
+
+def run(**options) -> int:
+    """Run the suite; 0 only when every test passed (pytest's exit code otherwise)."""
+    return int(pytest.main(pytest_args(**options)))
+
+
+def checks_table() -> str:
+    """The vendor checks as a Markdown table (from each check's docstring), then the number of
+    hand-written flows per vendor."""
+    from .checks import CHECKS  # not before pytest.main: pytest rewrites schemathesis's asserts
+
+    rows = ["| vendor | check | what it verifies |", "| --- | --- | --- |"]
+    for slug, checks in CHECKS.items():
+        for check in checks:
+            summary = inspect.getdoc(check).splitlines()[0].replace("|", "\\|")
+            rows.append(f"| {slug} | `{check.__name__}` | {summary} |")
+    flows = ", ".join(f"{slug} {flow_count(slug)}" for slug in CHECKS)
+    return "\n".join(rows) + f"\n\nHand-written flows (`contracts/flows/`): {flows}."
+
+
+def flow_count(slug: str) -> int:
+    """The test functions of ``contracts/flows/test_<slug>.py``."""
+    module = importlib.import_module(f"contracts.flows.test_{slug}")
+    return sum(name.startswith("test_") and inspect.getmodule(f) is module
+               for name, f in inspect.getmembers(module, inspect.isfunction))
