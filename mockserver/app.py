@@ -9,6 +9,7 @@ from flask import Flask, send_file
 
 from .admin.routes import blueprint as admin_blueprint
 from .core.runtime import Runtime
+from .core.specs import Specs
 from .registry import VENDORS, bootstrap
 from .settings import Settings, load_settings
 from .web import pipeline
@@ -35,7 +36,8 @@ def create_app(settings: Settings | Mapping | None = None) -> Flask:
     app.request_class = SpoolingRequest
     app.json.sort_keys = False
     app.config["MAX_FORM_MEMORY_SIZE"] = 1 << 20
-    rt = Runtime(settings, {v.slug: v.progression for v in VENDORS})
+    rt = Runtime(settings, {v.slug: v.progression for v in VENDORS},
+                 Specs(SPEC_DIR, {v.slug: v.spec for v in VENDORS}))
     app.extensions["mockserver"] = rt
 
     pipeline.install(app, vendors, single)

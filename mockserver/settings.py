@@ -33,6 +33,7 @@ class Settings:
     journal_limit: int = 1000                 # entries kept; older ones are dropped
     vendor: str | None = None                 # single-vendor mode: that vendor at the root
     fail_fast: bool = False                   # re-raise unexpected exceptions (for debugging)
+    strict: str = "off"                       # requests checked against the spec: off|record|reject
     secret_headers: tuple[str, ...] = ("authorization", "x-api-key", "cookie",
                                        "proxy-authorization", "x-auth-token")
     secret_fields: tuple[str, ...] = ("password", "sign", "secret", "api_secret", "token",

@@ -150,3 +150,26 @@ class AdminClient:
         """``limit`` requests per ``window`` seconds per credential; ``None`` turns it off."""
         rule = None if limit is None else {"limit": limit, "window": window}
         return self._call("PUT", f"/vendors/{vendor}/rate-limit", {"rate_limit": rule})["rate_limit"]
+
+    # client verification
+    def get_strict(self) -> str:
+        return self._call("GET", "/strict")["mode"]
+
+    def set_strict(self, mode: str) -> str:
+        """``off``, ``record`` (violations journaled) or ``reject`` (answered with the vendor's
+        documented validation error as well)."""
+        return self._call("PUT", "/strict", {"mode": mode})["mode"]
+
+    def list_violations(self, vendor: str | None = None) -> list[dict]:
+        params = {"vendor": vendor} if vendor else None
+        return self._call("GET", "/violations", params=params)["violations"]
+
+    def clear_violations(self) -> None:
+        self._call("DELETE", "/violations")
+
+    def get_coverage(self, vendor: str | None = None) -> dict:
+        params = {"vendor": vendor} if vendor else None
+        return self._call("GET", "/coverage", params=params)
+
+    def clear_coverage(self) -> None:
+        self._call("DELETE", "/coverage")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from .. import __version__
+from ..core.coverage import render_text as render_coverage
 from ..core.errors import AdminError
 from ..core.faults import validate as validate_fault
 from ..core.jobs import Progression
@@ -261,3 +262,49 @@ def set_rate_limit(slug):
         raise AdminError("send {\"rate_limit\": {\"limit\": n, \"window\": seconds}} or null")
     runtime().set_rate_limit(_vendor(slug), body["rate_limit"])
     return {"rate_limit": runtime().rate_limit(slug)}
+
+
+# ---- client verification: strict mode, violations, coverage ---------------------------------
+
+@blueprint.get("/strict")
+def get_strict():
+    return {"mode": runtime().strict_mode()}
+
+
+@blueprint.put("/strict")
+def set_strict():
+    runtime().set_strict_mode(_body().get("mode"))
+    return {"mode": runtime().strict_mode()}
+
+
+def _vendor_filter() -> str | None:
+    slug = request.args.get("vendor")
+    return None if slug is None else _vendor(slug)
+
+
+@blueprint.get("/violations")
+def list_violations():
+    return {"violations": runtime().violations.entries(_vendor_filter())}
+
+
+@blueprint.delete("/violations")
+def clear_violations():
+    runtime().violations.clear()
+    return {"status": "cleared"}
+
+
+@blueprint.get("/coverage")
+def get_coverage():
+    slug = _vendor_filter()
+    single = runtime().settings.vendor
+    vendors = [slug] if slug else [s for s in BY_SLUG if single in (None, s)]
+    report = runtime().coverage.report(vendors)
+    if request.args.get("format") == "text":
+        return render_coverage(report), 200, {"Content-Type": "text/plain; charset=utf-8"}
+    return report
+
+
+@blueprint.delete("/coverage")
+def clear_coverage():
+    runtime().coverage.clear()
+    return {"status": "cleared"}

@@ -1,5 +1,5 @@
 """The Runtime: everything one app needs (store, clock, ids, jobs, verdicts, faults, limiter,
-journal), built from its settings. Test knobs kept in the store (seed, progression, rate-limit
+journal, specs, strict-mode checkers, violations, coverage), built from its settings. Test knobs kept in the store (seed, progression, rate-limit
 overrides) are shared by every worker; ``reset`` returns all of them to the settings."""
 
 from __future__ import annotations
@@ -9,19 +9,27 @@ import shutil
 from typing import Mapping
 
 from .clock import SharedClock
+from .conformance import MODES, RequestChecker, Violations
+from .coverage import Coverage
 from .errors import AdminError
 from .faults import Faults
 from .jobs import Jobs, Progression
 from .journal import Journal
 from .ratelimit import RateLimiter
 from .rng import Ids
+from .specs import Specs
 from .store import open_store
 from .verdicts import Verdicts
 
 
 class Runtime:
-    def __init__(self, settings, default_progressions: Mapping[str, Progression]):
+    def __init__(self, settings, default_progressions: Mapping[str, Progression],
+                 specs: Specs):
+        if settings.strict not in MODES:
+            raise ValueError(f"strict must be one of {', '.join(MODES)}, not {settings.strict!r}")
         self.settings = settings
+        self.specs = specs
+        self.checkers = {slug: RequestChecker(specs[slug]) for slug in specs}
         self.spool_dir = settings.spool_dir
         self._default_progressions = dict(default_progressions)
         self.store = open_store(settings.state)
@@ -32,6 +40,8 @@ class Runtime:
         self.faults = Faults(self.store, self.ids)
         self.journal = Journal(self.store, settings.journal_limit)
         self.limiter = RateLimiter(self.store, self.clock)
+        self.violations = Violations(self.store, settings.journal_limit)
+        self.coverage = Coverage(self.store, specs)
         os.makedirs(self.spool_dir, exist_ok=True)
 
     # seed
@@ -72,6 +82,16 @@ class Runtime:
                 raise AdminError("window must be a positive number of seconds")
             rule = {"limit": limit, "window": window}
         self.store.put_meta(f"rate_limit:{vendor}", {"rule": rule})
+
+    # strict mode: "off", "record" (violations journaled) or "reject" (and answered)
+    def strict_mode(self) -> str:
+        doc = self.store.get_meta("strict")
+        return self.settings.strict if doc is None else doc["mode"]
+
+    def set_strict_mode(self, mode: str) -> None:
+        if mode not in MODES:
+            raise AdminError(f"mode must be one of {', '.join(MODES)}")
+        self.store.put_meta("strict", {"mode": mode})
 
     def reset(self) -> None:
         """Forget every request, job, upload, rule and knob: back to the settings."""

@@ -3,7 +3,8 @@
 Documents live in named collections, optionally under a ``scope`` (a team, a space...) so that
 scoped listings stay cheap. Counters carry an optional expiry (rate-limit windows, in-flight
 counts). Meta holds small singletons (clock, seed, rules). Logs are bounded append-only lists
-(the request journal). ``pin_meta`` reads every meta row once and serves meta reads from that
+(the request journal). Tallies are named counts that ``reset`` keeps (coverage of a whole
+client test run outlives the reset between its tests). ``pin_meta`` reads every meta row once and serves meta reads from that
 snapshot until ``unpin_meta`` (one query per request instead of one per knob).
 
 ``SQLiteStore`` is shared by every gunicorn worker and survives a restart; ``MemoryStore`` is
@@ -42,6 +43,9 @@ class Store(Protocol):
     def read_log(self, log: str, limit: int | None = None) -> list[Doc]: ...
     def clear_log(self, log: str) -> None: ...
     def clear(self, collection: str) -> None: ...
+    def tally(self, key: str) -> None: ...
+    def tallies(self) -> dict[str, int]: ...
+    def clear_tallies(self) -> None: ...
     def reset(self) -> None: ...
 
 
@@ -59,6 +63,7 @@ CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, value INTEGER NOT NUL
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS logs (seq INTEGER PRIMARY KEY AUTOINCREMENT, log TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS logs_log ON logs (log, seq);
+CREATE TABLE IF NOT EXISTS tallies (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 
 
@@ -240,6 +245,16 @@ class SQLiteStore:
     def clear(self, collection):
         self._write("DELETE FROM docs WHERE collection=?", (collection,))
 
+    def tally(self, key):
+        self._write("INSERT INTO tallies (key, value) VALUES (?, 1) "
+                    "ON CONFLICT (key) DO UPDATE SET value = value + 1", (key,))
+
+    def tallies(self):
+        return dict(self._conn().execute("SELECT key, value FROM tallies").fetchall())
+
+    def clear_tallies(self):
+        self._write("DELETE FROM tallies")
+
     def reset(self):
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
@@ -255,6 +270,7 @@ class MemoryStore:
 
     def __init__(self):
         self._lock = threading.RLock()
+        self._tallies: dict[str, int] = {}
         self.reset()
 
     def reset(self):
@@ -366,6 +382,18 @@ class MemoryStore:
     def clear(self, collection):
         with self._lock:
             self._docs.pop(collection, None)
+
+    def tally(self, key):
+        with self._lock:
+            self._tallies[key] = self._tallies.get(key, 0) + 1
+
+    def tallies(self):
+        with self._lock:
+            return dict(self._tallies)
+
+    def clear_tallies(self):
+        with self._lock:
+            self._tallies.clear()
 
 
 def open_store(location: str) -> Store:

@@ -1,7 +1,7 @@
 """What happens to every vendor request, in order, on one screen:
 
-    request id -> body size -> fault -> auth -> rate limit -> view -> vendor headers
-    -> malformed-body fault -> journal
+    request id -> body size -> fault -> auth -> rate limit -> strict mode -> view
+    -> vendor headers -> malformed-body fault -> journal (+ violations) -> coverage
 
 Every error, from any step or view, is a VendorError rendered by the vendor's own envelope;
 unknown paths and methods under a vendor's prefix get that vendor's 404/405.
@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..core.errors import VendorError
 from ..core.journal import redact_fields, redact_headers, shorten
+from .conformance import check_contract
 from .uploads import discard_unkept
 from .vendor import Vendor, runtime
 
@@ -38,6 +39,7 @@ class RequestContext:
     rate_decision: object = None
     malformed: bool = False
     dropped: bool = False
+    violations: list = field(default_factory=list)
 
 
 # ---- the steps before the view -------------------------------------------------------------
@@ -92,7 +94,7 @@ def rate_limit(ctx: RequestContext) -> None:
         raise vendor.rate_limited(decision)
 
 
-STEPS = (check_body_size, apply_fault, authenticate, rate_limit)
+STEPS = (check_body_size, apply_fault, authenticate, rate_limit, check_contract)
 
 
 # ---- wiring --------------------------------------------------------------------------------
@@ -137,6 +139,8 @@ def install(app: Flask, vendors: dict[str, Vendor], single: Vendor | None) -> No
             body = response.get_data()
             response.set_data(body[: max(1, len(body) // 2)])
         _journal(ctx, response)
+        if ctx.operation is not None and not ctx.dropped:
+            runtime().coverage.tally(ctx.vendor.slug, ctx.operation, response.status_code)
         return response
 
     @app.teardown_request
@@ -202,7 +206,7 @@ def _journal(ctx: RequestContext, response: Response) -> None:
     rt = runtime()
     secret_headers = frozenset(rt.settings.secret_headers)
     secret_fields = frozenset(rt.settings.secret_fields)
-    rt.journal.record({
+    entry = {
         "request_id": ctx.request_id,
         "time": rt.clock.now(),
         "vendor": ctx.vendor.slug,
@@ -215,7 +219,14 @@ def _journal(ctx: RequestContext, response: Response) -> None:
         "status": None if ctx.dropped else response.status_code,
         "response": {"headers": dict(response.headers), "body": _response_body(response)},
         "duration_ms": round((time.perf_counter() - ctx.started) * 1000, 3),
-    })
+    }
+    if ctx.violations:
+        entry["violations"] = [v.as_dict() for v in ctx.violations]
+        rt.violations.record({key: entry[key] for key in _VIOLATION_CONTEXT}, ctx.violations)
+    rt.journal.record(entry)
+
+
+_VIOLATION_CONTEXT = ("request_id", "time", "vendor", "operation", "method", "path", "status")
 
 
 def _request_body(secret_fields: frozenset[str]) -> dict | None:

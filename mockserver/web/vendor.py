@@ -30,6 +30,8 @@ class Vendor:
     the largest request body accepted (413 past it). ``decorate(response)`` adds headers the
     vendor puts on every answer (request ids...). ``admin`` is an optional blueprint of
     vendor-specific admin routes, served under ``/_admin/vendors/<slug>/``.
+    ``invalid_request(violations)`` is the vendor's documented answer to a request that breaks
+    its spec, used by strict mode's ``reject`` (default: ``status_error(400)``).
     """
 
     slug: str
@@ -48,6 +50,7 @@ class Vendor:
     max_body_bytes: Callable[[Mapping[str, Any]], int | None] = lambda settings: None
     decorate: Callable[[Any], None] | None = None
     admin: Blueprint | None = None
+    invalid_request: Callable[[list], VendorError] | None = None
 
 
 def runtime():

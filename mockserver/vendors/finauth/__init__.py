@@ -37,6 +37,15 @@ def status_error(status: int) -> VendorError:
     return errors.for_status(status)
 
 
+def invalid_request(violations) -> VendorError:
+    """The catalogue's first applicable row: a missing field is ``MISSING_ARGUMENTS:<key>``,
+    anything else ``BAD_ARGUMENTS`` (with the key when the setting shows keys)."""
+    first = violations[0]
+    if first.rule == "required" and first.field:
+        return errors.missing_arguments(first.field)
+    return errors.bad_arguments(first.field)
+
+
 def authenticate(req, operation, rt, settings) -> dict:
     """The form's ``sign`` and ``sign_version``, the signature, the key, then a concurrency slot."""
     config = models.current_settings(settings, rt.store)
@@ -71,4 +80,5 @@ VENDOR = Vendor(
     bootstrap=bootstrap,
     max_body_bytes=lambda settings: FinAuthSettings.from_mapping(settings).max_request_bytes,
     admin=admin_blueprint,
+    invalid_request=invalid_request,
 )

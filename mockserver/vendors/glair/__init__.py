@@ -44,6 +44,15 @@ def status_error(status: int) -> VendorError:
                              oversize_status=config.oversize_status)
 
 
+def invalid_request(violations) -> VendorError:
+    """No media at all is the seed's "No file in request body"; anything else the proposed
+    "Invalid JSON body" (both 400 with the ``glair_error_status`` setting's status)."""
+    config = _settings()
+    if any(v.rule == "required" and v.field in ("video", "frames", None) for v in violations):
+        return errors.no_file(config.error_status)
+    return errors.invalid_json(config.error_status)
+
+
 def authenticate(req, operation, rt, settings) -> dict:
     config = Config.from_settings(settings)
     api_key = req.headers.get("x-api-key")
@@ -79,4 +88,5 @@ VENDOR = Vendor(
     bootstrap=bootstrap,
     max_body_bytes=lambda settings: Config.from_settings(settings).max_body_bytes,
     decorate=decorate,
+    invalid_request=invalid_request,
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...core.conformance import by_field
 from ...core.errors import VendorError
 from ...core.jobs import Progression
 from ...web.vendor import Vendor
@@ -39,6 +40,10 @@ def authenticate(request, operation, runtime, settings) -> dict:
     return models.authenticate(request.headers.get("Authorization"), runtime, settings)
 
 
+def invalid_request(violations) -> VendorError:
+    return models.invalid(by_field(violations))
+
+
 def rate_limited(decision) -> VendorError:
     err = models.error(429, "Too many requests")
     err.headers = {"Retry-After": str(decision.retry_after)}
@@ -65,4 +70,5 @@ VENDOR = Vendor(
     bootstrap=models.bootstrap,
     max_body_bytes=max_body_bytes,
     admin=admin,
+    invalid_request=invalid_request,
 )

@@ -27,6 +27,13 @@ def render_error(err: VendorError):
     return err.status, {"type": err.code, "message": err.message, "detail": err.detail or []}, {}
 
 
+def invalid_request(violations) -> VendorError:
+    """422 "Request validation error." with FastAPI-style ``detail`` (location path, message)."""
+    return error(422, detail=[{"location": [v.location, *v.field.split(".")] if v.field else [v.location],
+                               "message": v.message, "type": "value_error", "context": {}}
+                              for v in violations])
+
+
 def rate_limited(decision) -> VendorError:
     err = error(429)
     err.headers = {"retry-after": str(decision.retry_after),
@@ -47,4 +54,5 @@ VENDOR = Vendor(
     defaults=DEFAULTS,
     rate_limited=rate_limited,
     max_body_bytes=lambda settings: settings["max_upload_bytes"],
+    invalid_request=invalid_request,
 )

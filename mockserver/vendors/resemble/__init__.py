@@ -3,11 +3,13 @@ batches, detect intelligence questions, audio source tracings and intelligences.
 
 from __future__ import annotations
 
+from ...core.conformance import by_field
 from ...core.errors import VendorError
 from ...core.jobs import Progression
 from ...web.vendor import Vendor
 from . import models
 from .routes import admin_blueprint, blueprint
+from .schemas import InvalidParams
 from .uploads import BATCH_MAX_BYTES, BATCH_MAX_FILES, MAX_UPLOAD_BYTES, MIB
 
 DEFAULTS = {
@@ -63,6 +65,12 @@ def authenticate(request, operation, runtime, settings) -> dict:
     return models.authenticate(request.headers.get("Authorization"), settings)
 
 
+def invalid_request(violations) -> VendorError:
+    """400 naming the first offending field, every problem under ``errors``."""
+    problems = InvalidParams(by_field(violations))
+    return models.bad_request(problems.message, errors=problems.errors)
+
+
 def rate_limited(decision) -> VendorError:
     err = models.error(429)
     err.headers = {"Retry-After": str(decision.retry_after)}
@@ -87,4 +95,5 @@ VENDOR = Vendor(
     rate_limited=rate_limited,
     max_body_bytes=max_body_bytes,
     admin=admin_blueprint,
+    invalid_request=invalid_request,
 )

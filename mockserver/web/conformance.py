@@ -1,0 +1,47 @@
+"""Strict mode in the pipeline: the request as core.conformance sees it, and the step that
+records (and in ``reject`` mode answers) what breaks the vendor's spec."""
+
+from __future__ import annotations
+
+from flask import request
+
+from ..core.conformance import IncomingRequest, Violation
+from ..core.errors import VendorError
+from .vendor import runtime
+
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def incoming() -> IncomingRequest:
+    """The current request; a form body is parsed (and its files spooled) as the view would,
+    a JSON body is read (and cached for the view), any other body is left unread."""
+    mimetype = request.mimetype
+    has_body = bool(request.content_length) or "chunked" in request.headers.get(
+        "Transfer-Encoding", "").lower()
+    shaped = IncomingRequest(method=request.method, host_url=request.host_url,
+                             path=request.path, query=request.args, headers=request.headers,
+                             content_type=request.content_type or "", has_body=has_body)
+    if mimetype in FORM_TYPES:
+        shaped.form = request.form
+        shaped.files = tuple(request.files.keys())
+        shaped.has_body = has_body or bool(shaped.form) or bool(shaped.files)
+    elif mimetype == "application/json" or mimetype.endswith("+json"):
+        shaped.body = request.get_data(cache=True)
+    return shaped
+
+
+def check_contract(ctx) -> None:
+    """Strict mode's pipeline step (after auth and rate limits, before the view)."""
+    rt = runtime()
+    mode = rt.strict_mode()
+    if mode == "off":
+        return
+    ctx.violations = rt.checkers[ctx.vendor.slug].check(ctx.operation, incoming())
+    if ctx.violations and mode == "reject":
+        raise rejection(ctx.vendor, ctx.violations)
+
+
+def rejection(vendor, violations: list[Violation]) -> VendorError:
+    if vendor.invalid_request is not None:
+        return vendor.invalid_request(violations)
+    return vendor.status_error(400)
