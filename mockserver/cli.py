@@ -1,4 +1,5 @@
-"""deepfake-mock: serve the emulator, list its routes, print the fidelity table."""
+"""deepfake-mock: serve the emulator, list its routes, report a client's coverage, print the
+fidelity table."""
 
 from __future__ import annotations
 
@@ -73,6 +74,21 @@ def fidelity(args) -> int:
     return 0
 
 
+def coverage(args) -> int:
+    import json
+
+    from .admin.client import AdminClient
+    from .core.coverage import render_text
+
+    admin = AdminClient(args.url)
+    if args.clear:
+        admin.clear_coverage()
+        return 0
+    report = admin.get_coverage(args.vendor)
+    sys.stdout.write(json.dumps(report, indent=2) + "\n" if args.json else render_text(report))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="deepfake-mock", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -92,6 +108,14 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("routes", help="list every route")
     p.add_argument("--vendor")
     p.set_defaults(func=routes)
+
+    p = sub.add_parser("coverage", help="which operations and documented statuses a client's "
+                                        "requests reached, and which they never saw")
+    p.add_argument("--url", default="http://127.0.0.1:8080", help="the running emulator")
+    p.add_argument("--vendor", help="one vendor only")
+    p.add_argument("--json", action="store_true", help="the report as JSON")
+    p.add_argument("--clear", action="store_true", help="forget the counts and start afresh")
+    p.set_defaults(func=coverage)
 
     p = sub.add_parser("fidelity", help="the fidelity table (x-emulator-note of every spec)")
     p.add_argument("--write", metavar="README", help="update the table in this file")
