@@ -670,6 +670,14 @@ def test_list_pages_newest_first(client, admin):
     assert items[0] == get(client, uuids[-1]).json["item"]
 
 
+def test_a_page_far_past_the_last_is_empty_on_sqlite_too(settings, tmp_path):
+    settings["state"] = str(tmp_path / "state.sqlite3")
+    client = create_app(settings).test_client()
+    for path in ("detect", "audio_source_tracings", "intelligences"):
+        r = client.get(f"{API}/{path}?page={2 ** 70}&page_size=183", headers=AUTH)
+        assert r.status_code == 200 and r.json["items"] == [], path
+
+
 @pytest.mark.parametrize("query,message", [
     ("", "page is required"), ("?page=0", "page must be greater than or equal to 1"),
     ("?page=a", "page must be an integer"), ("?page=1&page_size=9",

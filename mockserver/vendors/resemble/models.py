@@ -117,8 +117,9 @@ def iso(ts: float) -> str:
 
 
 def page_window(total: int, page: int, page_size: int) -> tuple[int, int]:
-    """(offset, num_pages): the page's first index, and the page count (0 with no records)."""
-    return (page - 1) * page_size, math.ceil(total / page_size)
+    """(offset, num_pages): the page's first index (at most ``total``: a page past the last is
+    empty, however far past, within SQLite's integers), and the page count (0 with no records)."""
+    return min((page - 1) * page_size, total), math.ceil(total / page_size)
 
 
 def authenticate(header: str | None, settings) -> dict:
