@@ -304,8 +304,8 @@ class Recorder:
 def describe(error: BaseException) -> str:
     """One line per failure: the check's title and the first line of its message."""
     failures = getattr(error, "exceptions", None) or [error]
-    return "; ".join(_one_line(f"{getattr(f, 'title', type(f).__name__)}: "
-                               f"{getattr(f, 'message', str(f))}") for f in failures)
+    return "; ".join(f"{getattr(f, 'title', type(f).__name__)}: "
+                     f"{_one_line(getattr(f, 'message', str(f)))}" for f in failures)
 
 
 def flow_failure(longrepr) -> str:
@@ -320,5 +320,5 @@ def flow_failure(longrepr) -> str:
 
 
 def _one_line(text: str) -> str:
-    first = text.strip().splitlines()[0] if text.strip() else text
-    return first[:300]
+    """The first line that says something, at most 300 characters."""
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")[:300]

@@ -3,7 +3,7 @@ installed ``contracts`` package (any working directory), with the contract repor
 
 from __future__ import annotations
 
-import importlib
+import ast
 import inspect
 from pathlib import Path
 
@@ -49,7 +49,7 @@ def checks_table() -> str:
 
 
 def flow_count(slug: str) -> int:
-    """The test functions of ``contracts/flows/test_<slug>.py``."""
-    module = importlib.import_module(f"contracts.flows.test_{slug}")
-    return sum(name.startswith("test_") and inspect.getmodule(f) is module
-               for name, f in inspect.getmembers(module, inspect.isfunction))
+    """The test functions of ``contracts/flows/test_<slug>.py`` (read, not imported)."""
+    source = (Path(contracts.__file__).parent / "flows" / f"test_{slug}.py").read_text()
+    return sum(isinstance(node, ast.FunctionDef) and node.name.startswith("test_")
+               for node in ast.parse(source).body)

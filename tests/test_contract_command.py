@@ -1,0 +1,153 @@
+"""``deepfake-mock contract``: the suite as a command, against a separate emulator (passes) and
+against a broken impersonation of a vendor's real service (fails, and says where)."""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from contracts.report import load_operations
+from contracts.runner import checks_table, pytest_args
+from contracts.target import TargetError, detect
+from mockserver.pytest_plugin import InProcessServer
+from mockserver.registry import VENDORS
+from mockserver.testing.server import ServerProcess, free_port
+
+CHECKS_START, CHECKS_END = "<!-- checks:start -->", "<!-- checks:end -->"
+GLAIR_ENV = {"GLAIR_API_KEY": "ci-secret-key", "GLAIR_USERNAME": "ci-user",
+             "GLAIR_PASSWORD": "ci-password"}
+
+
+def contract(*args, cwd, env=None):
+    return subprocess.run([sys.executable, "-m", "mockserver", "contract", *args], cwd=cwd,
+                          env={**os.environ, **(env or {})}, capture_output=True, text=True,
+                          timeout=300)
+
+
+def junit_totals(path):
+    suite = ET.parse(path).getroot().find("testsuite")
+    return {key: int(suite.get(key)) for key in ("tests", "failures", "errors")}
+
+
+def test_the_command_passes_against_a_separate_emulator(tmp_path):
+    with ServerProcess(workers=2, state=tmp_path / "state.sqlite3",
+                       spool_dir=tmp_path / "spool") as server:
+        done = contract("--base-url", server.url, "--max-examples", "3",
+                        "--junit-xml", "junit.xml", "--report-json", "report.json", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout[-3000:]
+    totals = junit_totals(tmp_path / "junit.xml")
+    assert totals["tests"] > 50 and totals["failures"] == totals["errors"] == 0
+    report = done.stdout.split("contract report", 1)[1]
+    for vendor in VENDORS:
+        assert f"{vendor.slug}  ({server.url}/{vendor.slug})" in report
+        for operation in load_operations(vendor.slug):
+            assert f"  {operation.operation_id}  {operation.method} {operation.path}\n" in report
+    summary = json.loads((tmp_path / "report.json").read_text())["summary"]
+    assert summary["vendors"] == 5 and summary["failed"] == 0 and summary["passed"] > 50
+
+
+@Request.application
+def broken_glair(request):
+    """GLAIR as it must not be: no Request-Id, errors outside GLAIR's envelope."""
+    if request.path.startswith("/face/v1/deepfake") and request.method == "POST":
+        if request.headers.get("x-api-key") != GLAIR_ENV["GLAIR_API_KEY"]:
+            return Response('{"message": "no key"}', 401, content_type="application/json")
+        body = {"read": {"deepfake": {"confidence": 0.1, "value": "real"}},
+                "reason": "File Successfully Read", "status": "SUCCESS"}
+        return Response(json.dumps(body), 200, content_type="application/json")
+    return Response('{"detail": "Not Found"}', 404, content_type="application/json")
+
+
+@pytest.fixture
+def fake_vendor():
+    server = make_server("127.0.0.1", 0, broken_glair, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+def test_the_command_fails_against_a_broken_vendor_and_shows_where(tmp_path, fake_vendor):
+    done = contract("--vendor", "glair", "--base-url", fake_vendor, "--max-examples", "3",
+                    "--junit-xml", "junit.xml", cwd=tmp_path, env=GLAIR_ENV)
+    assert done.returncode != 0
+    assert junit_totals(tmp_path / "junit.xml")["failures"] > 0
+    report = done.stdout.split("contract report", 1)[1]
+    assert "200 FAILED" in report
+    assert "      200: Request-Id header missing: 200 without Request-Id\n      curl -X POST" in report
+    assert f"{fake_vendor}/face/v1/deepfake" in report
+    assert "test_glair.py:" in report  # a failed flow names its failing line
+    assert "[Filtered]" in report and not any(v in report for v in GLAIR_ENV.values())
+
+
+def test_list_checks_prints_every_vendor_check_and_the_flows(tmp_path):
+    done = contract("--list-checks", cwd=tmp_path)
+    assert done.returncode == 0
+    assert done.stdout.startswith("| vendor | check | what it verifies |\n| --- | --- | --- |\n")
+    assert "| glair | `glair_request_id` | Every answer carries a ``Request-Id`` header" in done.stdout
+    assert "Hand-written flows (`contracts/flows/`): phonexia " in done.stdout
+
+
+def test_readme_checks_table_is_current():
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = text.split("## Contract tests", 1)[1].split("\n## ", 1)[0]
+    current = section.split(CHECKS_START, 1)[1].split(CHECKS_END, 1)[0].strip()
+    assert current == checks_table(), "paste `deepfake-mock contract --list-checks` into README.md"
+
+
+def test_one_vendor_runs_only_its_own_tests():
+    args = pytest_args(vendor="glair", max_examples=3, junit_xml="j.xml")
+    assert args[0].endswith("contracts/test_specs.py::test_every_operation_conforms_to_the_spec[glair]")
+    assert args[1].endswith("contracts/flows/test_glair.py")
+    assert args[2:] == ["-q", "-p", "no:cacheprovider", "--contract-report", "--vendor", "glair",
+                        "--max-examples", "3", "--junitxml", "j.xml"]
+
+
+def test_make_contracts_calls_the_command():
+    make = subprocess.run(["make", "-n", "contracts", "VENDOR=glair", "BASE_URL=http://x",
+                           "MAX_EXAMPLES=3"], capture_output=True, text=True, check=True,
+                          cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert make.stdout.splitlines()[-1].endswith(
+        "deepfake-mock contract --vendor glair --base-url http://x --max-examples 3")
+
+
+# ---- target detection ---------------------------------------------------------------------------
+
+def test_a_single_vendor_emulator_is_detected_with_its_vendor(tmp_path):
+    settings = {"state": "memory", "spool_dir": str(tmp_path), "vendor": "phonexia"}
+    with InProcessServer(settings) as server:
+        target = detect(server.url + "/", None)
+        assert target.is_emulator and target.vendor == "phonexia" and target.at_root
+        assert target.url("phonexia") == server.url
+        with pytest.raises(TargetError, match="serves only phonexia"):
+            detect(server.url, "glair")
+
+
+def test_a_combined_emulator_runs_every_vendor_or_the_one_named(tmp_path):
+    with InProcessServer({"state": "memory", "spool_dir": str(tmp_path)}) as server:
+        assert detect(server.url, None).slugs == [v.slug for v in VENDORS]
+        target = detect(server.url, "hiya")
+        assert target.is_emulator and target.slugs == ["hiya"]
+        assert target.url("hiya") == f"{server.url}/hiya"
+
+
+def test_anything_else_is_a_real_vendor_that_must_be_named(fake_vendor):
+    target = detect(fake_vendor, "glair")
+    assert not target.is_emulator and target.url("glair") == fake_vendor
+    with pytest.raises(TargetError, match="--vendor"):
+        detect(fake_vendor, None)
+    with pytest.raises(TargetError, match="unknown vendor"):
+        detect(fake_vendor, "acme")
+
+
+def test_an_unreachable_url_is_a_clear_error():
+    with pytest.raises(TargetError, match="cannot reach"):
+        detect(f"http://127.0.0.1:{free_port()}", "glair")
