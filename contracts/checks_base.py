@@ -38,6 +38,13 @@ def fail(case, title: str, message: str):
     raise CheckFailure(operation=case.operation.label, title=title, message=message)
 
 
+def not_envelope(case, vendor: str, response, body):
+    """Fail: ``response`` (its parsed ``body``) is not in ``vendor``'s envelope."""
+    kind = "Error body" if response.status_code >= 400 else "Body"
+    fail(case, f"{kind} is not {vendor}'s envelope",
+         f"{response.status_code} answered {str(body)[:300]}")
+
+
 def documented(case, response, key: str, catalogue: Mapping[int, Collection[str]], title: str,
                normalise: Callable[[str], str] = str):
     """Fail unless the error body's ``key`` is a string ``catalogue`` documents for its status.

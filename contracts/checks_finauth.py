@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .checks_base import documented, fail, header, json_body
+from .checks_base import documented, fail, header, json_body, not_envelope
 
 REQUEST_ID = re.compile(r"^\d+,[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 TEXT_BODIES = {413: "Request Entity Too Large", 504: "504 Gateway Timeout"}
@@ -38,7 +38,7 @@ def finauth_error_envelope(ctx, response, case):
               and isinstance(body["time_used"], int) and not isinstance(body["time_used"], bool)
               and isinstance(body["error"], str))
     if not ok:
-        fail(case, "Error body is not FinAuth's envelope", f"{status} answered {str(body)[:300]}")
+        not_envelope(case, "FinAuth", response, body)
     return None
 
 

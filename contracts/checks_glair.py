@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .checks_base import fail, header, json_body
+from .checks_base import fail, header, json_body, not_envelope
 
 STATUSES = {"SUCCESS", "NO_FILE", "FILE_INVALID_FORMAT", "FAILED", "ERROR"}
 # The service's documented reasons, each with the ``status`` values it comes with.
@@ -39,8 +39,7 @@ def glair_error_envelope(ctx, response, case):
                and isinstance(body["reason"], str) and body["status"] in STATUSES - {"SUCCESS"})
     gateway = isinstance(body, dict) and set(body) == {"error"} and isinstance(body["error"], str)
     if not (service or gateway):
-        fail(case, "Error body is not GLAIR's envelope",
-             f"glair answered {response.status_code} with {str(body)[:300]}")
+        not_envelope(case, "GLAIR", response, body)
     return None
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .checks_base import documented, fail, header, json_body
+from .checks_base import documented, fail, header, json_body, not_envelope
 
 PAGE_HEADERS = ("Page-Total", "Page-Size", "Page-Current", "Item-Total")
 # Error messages the spec documents, by status (400's are listed in its BadRequest note).
@@ -28,8 +28,7 @@ def hiya_error_envelope(ctx, response, case):
     ok = isinstance(body, dict) and (isinstance(body.get("message"), str)
                                       or isinstance(body.get("error"), dict))
     if not ok:
-        fail(case, "Error body is not Hiya's envelope",
-             f"hiya answered {response.status_code} with {str(body)[:300]}")
+        not_envelope(case, "Hiya", response, body)
     return None
 
 

@@ -7,7 +7,7 @@ from urllib.parse import urljoin
 
 import requests
 
-from .checks_base import documented, fail, header, json_body
+from .checks_base import documented, fail, header, json_body, not_envelope
 
 # The spec's Error ``type`` enum, one value per status, matched by name as the fact sheet does
 # (only 400's ``request.invalid`` is shown by an example).
@@ -37,8 +37,7 @@ def phonexia_error_envelope(ctx, response, case):
     body = json_body(response)
     if not (isinstance(body, dict) and isinstance(body.get("type"), str)
             and isinstance(body.get("message"), str) and isinstance(body.get("detail", []), list)):
-        fail(case, "Error body is not Phonexia's envelope",
-             f"phonexia answered {response.status_code} with {str(body)[:300]}")
+        not_envelope(case, "Phonexia", response, body)
     return None
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .checks_base import documented, fail, header, json_body
+from .checks_base import documented, fail, header, json_body, not_envelope
 
 # Error messages the spec documents, by status; 400's name the offending field (no closed set).
 MESSAGES = {
@@ -25,8 +25,7 @@ def resemble_envelope(ctx, response, case):
                                                                          for s in v)
                                              for v in errors.values())))
     if not ok:
-        fail(case, "Body is not Resemble's envelope",
-             f"resemble answered {response.status_code} with {str(body)[:300]}")
+        not_envelope(case, "Resemble", response, body)
     return None
 
 

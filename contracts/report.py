@@ -18,13 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import yaml
-
 from mockserver.app import SPEC_DIR
+from mockserver.core.specs import Operation, Spec
 
 from .target import Target
 
-HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 REDACTED = "[Filtered]"  # the word schemathesis's own sanitizer uses
 SECRET_HEADERS = ("authorization", "x-api-key")
 SECRET_FIELD = re.compile(r'("(?:sign|password)"\s*:\s*)"[^"]*"|((?:^|&)(?:sign|password)=)[^&]*')
@@ -35,34 +33,27 @@ WIDTH = 100
 
 
 @dataclass(frozen=True)
-class Operation:
-    operation_id: str
-    method: str
-    path: str
-    statuses: tuple[str, ...]  # documented, in the spec's order
+class Route:
+    """An operation of the spec and the request paths it answers."""
+
+    operation: Operation
     pattern: re.Pattern
 
     @property
     def literal(self) -> int:
         """How much of the template is literal: the more specific template wins a match."""
-        return len(re.sub(r"\{[^}]*\}", "", self.path))
+        return len(re.sub(r"\{[^}]*\}", "", self.operation.path))
 
 
-def load_operations(slug: str) -> list[Operation]:
-    """The spec's operations; a path may follow any of its servers' path prefixes (Hiya's
-    ``/audiointel/{region}``)."""
-    spec = yaml.safe_load((SPEC_DIR / f"{slug}.yaml").read_text(encoding="utf-8"))
-    prefixes = sorted({_template(urlsplit(s["url"]).path.rstrip("/"))
-                       for s in spec.get("servers", [])} | {""}, key=len, reverse=True)
-    found = []
-    for path, item in spec["paths"].items():
-        for method in HTTP_METHODS:
-            if method in item:
-                pattern = re.compile(f"^(?:{'|'.join(prefixes)}){_template(path)}$")
-                found.append(Operation(item[method]["operationId"], method.upper(), path,
-                                       tuple(str(code) for code in item[method]["responses"]),
-                                       pattern))
-    return found
+def load_routes(slug: str) -> list[Route]:
+    """The spec's operations, in its order; a path may follow any of its servers' path
+    prefixes (Hiya's ``/audiointel/{region}``)."""
+    spec = Spec(SPEC_DIR / f"{slug}.yaml")
+    prefixes = sorted({_template(urlsplit(server["url"]).path.rstrip("/"))
+                       for server in spec.document.get("servers", [])} | {""},
+                      key=len, reverse=True)
+    return [Route(op, re.compile(f"^(?:{'|'.join(prefixes)}){_template(op.path)}$"))
+            for op in spec.operations.values()]
 
 
 def _template(path: str) -> str:
@@ -128,7 +119,7 @@ class Report:
 
     def __init__(self, target: Target):
         self.target = target
-        self.operations = {slug: load_operations(slug) for slug in target.slugs}
+        self.routes = {slug: load_routes(slug) for slug in target.slugs}
         self.outcomes: dict[tuple[str, str, int], Outcome] = {}
 
     def exchange(self, request, response) -> Exchange | None:
@@ -137,12 +128,12 @@ class Report:
         if located is None:
             return None
         slug, path = located
-        matches = [op for op in self.operations[slug]
-                   if op.method == request.method and op.pattern.match(path)]
-        op = max(matches, key=lambda o: o.literal, default=None)
-        status = response.status_code
+        matches = [route for route in self.routes[slug]
+                   if route.operation.method == request.method and route.pattern.match(path)]
+        route = max(matches, key=lambda r: r.literal, default=None)
+        op, status = route and route.operation, response.status_code
         return Exchange(slug, op.operation_id if op else None, f"{request.method} {path}",
-                        op is not None and str(status) in op.statuses, status, request.method,
+                        op is not None and op.documents(status), status, request.method,
                         request.url, dict(request.headers), request.body)
 
     def _locate(self, url: str) -> tuple[str, str] | None:
@@ -192,7 +183,7 @@ class Report:
             if vendor == slug:
                 seen.setdefault(operation, {})[status] = outcome
         operations = []
-        for op in self.operations[slug]:
+        for op in (route.operation for route in self.routes[slug]):
             outcomes = seen.pop(op.operation_id, {})
             documented = [_status(code, True, outcomes.pop(int(code), None)) for code in op.statuses]
             undocumented = [_status(str(code), False, o) for code, o in outcomes.items()]

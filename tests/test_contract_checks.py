@@ -20,7 +20,6 @@ from contracts.checks_resemble import MESSAGES as RESEMBLE_MESSAGES
 from contracts.test_specs import _resolved, operations
 from mockserver.app import SPEC_DIR
 from mockserver.core.journal import redact_fields
-from mockserver.registry import VENDORS
 from mockserver.testing import media
 
 CATALOGUE_CHECKS = {"phonexia": phonexia_error_type, "glair": glair_error_strings,

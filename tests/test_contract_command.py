@@ -13,7 +13,7 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from contracts.report import load_operations
+from contracts.report import load_routes
 from contracts.runner import checks_table, pytest_args
 from contracts.target import TargetError, detect
 from mockserver.pytest_plugin import InProcessServer
@@ -47,8 +47,8 @@ def test_the_command_passes_against_a_separate_emulator(tmp_path):
     report = done.stdout.split("contract report", 1)[1]
     for vendor in VENDORS:
         assert f"{vendor.slug}  ({server.url}/{vendor.slug})" in report
-        for operation in load_operations(vendor.slug):
-            assert f"  {operation.operation_id}  {operation.method} {operation.path}\n" in report
+        for op in (route.operation for route in load_routes(vendor.slug)):
+            assert f"  {op.operation_id}  {op.method} {op.path}\n" in report
     summary = json.loads((tmp_path / "report.json").read_text())["summary"]
     assert summary["vendors"] == 5 and summary["failed"] == 0 and summary["passed"] > 50
 
