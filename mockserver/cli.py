@@ -1,5 +1,5 @@
-"""deepfake-mock: serve the emulator, list its routes, report a client's coverage, print the
-fidelity table."""
+"""deepfake-mock: serve the emulator, list its routes, report a client's coverage, run the
+contract suite, print the fidelity table."""
 
 from __future__ import annotations
 

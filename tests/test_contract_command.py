@@ -148,6 +148,9 @@ def test_anything_else_is_a_real_vendor_that_must_be_named(fake_vendor):
         detect(fake_vendor, "acme")
 
 
-def test_an_unreachable_url_is_a_clear_error():
+def test_an_unreachable_url_is_a_clear_error(tmp_path):
+    url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(TargetError, match="cannot reach"):
-        detect(f"http://127.0.0.1:{free_port()}", "glair")
+        detect(url, "glair")
+    done = contract("--base-url", url, cwd=tmp_path)
+    assert done.returncode == 4 and f"cannot reach {url}" in done.stdout
