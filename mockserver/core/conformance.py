@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import re
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Any, Iterable
@@ -22,6 +23,7 @@ from urllib.parse import urlsplit
 from jsonschema_path import SchemaPath
 from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
+from openapi_core.deserializing.styles.exceptions import EmptyQueryParameterValue
 from openapi_core.templating.paths.exceptions import PathError
 from openapi_core.validation.request.exceptions import (InvalidParameter,
                                                         MissingRequiredParameter,
@@ -71,7 +73,7 @@ def by_field(violations: Iterable[Violation]) -> dict[str, list[str]]:
 @dataclass
 class IncomingRequest:
     """What strict mode needs of a request. ``form``/``files`` are set for form bodies (files:
-    the names of the file parts); ``body`` for other bodies that were read; ``has_body`` says
+    the name of each file part); ``body`` for other bodies that were read; ``has_body`` says
     whether a body was sent at all."""
 
     method: str
@@ -129,11 +131,13 @@ class RequestChecker:
                         request.path, exc)
             return
         for error in errors:
+            if isinstance(error.__cause__, EmptyQueryParameterValue):
+                continue  # ``a=``: OpenAPI 3.1 deprecates allowEmptyValue, no vendor sets it
             if isinstance(error, MissingRequiredParameter):
                 yield Violation(error.location, error.name, "required", str(error))
             elif isinstance(error, InvalidParameter) and isinstance(error.__cause__, InvalidSchemaValue):
-                for v in _schema_violations(error.location, [error.name], error.__cause__.schema_errors):
-                    yield v
+                yield from _schema_violations(error.location, [error.name],
+                                              error.__cause__.schema_errors)
             elif isinstance(error, ParameterValidationError):
                 cause = error.__cause__
                 yield Violation(error.location, error.name, "type",
@@ -171,7 +175,7 @@ class RequestChecker:
         try:
             validator.validate(document)
         except InvalidSchemaValue as exc:
-            return list(_schema_violations("body", [], exc.schema_errors))
+            return _schema_violations("body", [], exc.schema_errors, schema)
         return []
 
 
@@ -187,14 +191,21 @@ def _media_type(content_type: str, documented: list[str]) -> str | None:
     return None
 
 
-def _declared_type(schema: SchemaPath, *names: str) -> str | None:
-    """The ``type`` of the schema at ``names`` below ``schema`` ($refs followed), if any."""
-    node = schema
-    for name in names:
-        if name not in node:
-            return None
-        node = node / name
-    return (node / "type").read_value() if "type" in node else None
+def _property(schema: SchemaPath, name: str) -> SchemaPath | None:
+    """The schema of property ``name``, looked for through allOf/anyOf/oneOf ($refs followed)."""
+    if "properties" in schema and name in schema / "properties":
+        return schema / "properties" / name
+    for combinator in ("allOf", "anyOf", "oneOf"):
+        if combinator in schema:
+            for index in range(len((schema / combinator).read_value())):
+                found = _property(schema / combinator / index, name)
+                if found is not None:
+                    return found
+    return None
+
+
+def _declared_type(node: SchemaPath | None) -> str | None:
+    return (node / "type").read_value() if node is not None and "type" in node else None
 
 
 def _cast(value: str, kind: str | None):
@@ -211,36 +222,48 @@ def _cast(value: str, kind: str | None):
     return value
 
 
-def _form_document(form: MultiDict, files: Iterable[str], schema: SchemaPath) -> dict:
+def _form_document(form: MultiDict, files: tuple[str, ...], schema: SchemaPath) -> dict:
     document: dict[str, Any] = {}
     for name in form.keys():
-        kind = _declared_type(schema, "properties", name)
+        prop = _property(schema, name)
+        kind = _declared_type(prop)
         if kind == "array":
-            item_kind = _declared_type(schema, "properties", name, "items")
-            document[name] = [_cast(v, item_kind) for v in form.getlist(name)]
+            items = prop / "items" if "items" in prop else None
+            document[name] = [_cast(v, _declared_type(items)) for v in form.getlist(name)]
         else:
             document[name] = _cast(form.getlist(name)[-1], kind)
-    for name in files:
-        document[name] = FILE_PLACEHOLDER
+    for name in dict.fromkeys(files):
+        parts = [FILE_PLACEHOLDER] * files.count(name)
+        document[name] = parts if _declared_type(_property(schema, name)) == "array" else parts[0]
     return document
 
 
-def _schema_violations(location: str, base: list[str], errors) -> Iterable[Violation]:
+_UNEXPECTED = re.compile(r"'([^']+)'")
+UNDOCUMENTED_FIELD = ("additionalProperties", "unevaluatedProperties")
+
+
+def _schema_violations(location: str, base: list[str], errors,
+                       schema: SchemaPath | None = None) -> list[Violation]:
+    """Violations of jsonschema ``errors``. JSON Schema calls every field of a failed allOf
+    branch "unevaluated"; a top-level field ``schema`` declares is never reported as unknown."""
+    found = []
     for error in errors:
         path = [*base, *(str(p) for p in error.absolute_path)]
         if error.validator == "required" and isinstance(error.instance, dict):
-            for name in error.validator_value:
-                if name not in error.instance:
-                    yield Violation(location, ".".join([*path, name]), "required",
-                                    f"{name!r} is required")
-        elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            known = set(error.schema.get("properties", {}))
-            for name in sorted(set(error.instance) - known):
-                yield Violation(location, ".".join([*path, name]), "additionalProperties",
-                                f"{name!r} is not a documented field")
+            found += [Violation(location, ".".join([*path, name]), "required", f"{name!r} is required")
+                      for name in error.validator_value if name not in error.instance]
+        elif error.validator in UNDOCUMENTED_FIELD and isinstance(error.instance, dict):
+            names = _UNEXPECTED.findall(error.message.rpartition("(")[2])
+            if schema is not None and not error.absolute_path:
+                names = [name for name in names if _property(schema, name) is None]
+            found += [Violation(location, ".".join([*path, name]), str(error.validator),
+                                f"{name!r} is not a documented field") for name in names]
         else:
-            yield Violation(location, ".".join(path) or None, str(error.validator),
-                            error.message[:300])
+            found.append(Violation(location, ".".join(path) or None, str(error.validator),
+                                   error.message[:300]))
+    # A documented field with a bad value is also "unevaluated" to JSON Schema: say it once.
+    broken = {v.field for v in found if v.rule not in UNDOCUMENTED_FIELD}
+    return [v for v in found if v.rule not in UNDOCUMENTED_FIELD or v.field not in broken]
 
 
 class _OpenAPIRequest:

@@ -16,14 +16,14 @@ def incoming() -> IncomingRequest:
     """The current request; a form body is parsed (and its files spooled) as the view would,
     a JSON body is read (and cached for the view), any other body is left unread."""
     mimetype = request.mimetype
-    has_body = bool(request.content_length) or "chunked" in request.headers.get(
-        "Transfer-Encoding", "").lower()
+    has_body = request.content_length is not None or "chunked" in request.headers.get(
+        "Transfer-Encoding", "").lower()  # an empty body is still a body
     shaped = IncomingRequest(method=request.method, host_url=request.host_url,
                              path=request.path, query=request.args, headers=request.headers,
                              content_type=request.content_type or "", has_body=has_body)
     if mimetype in FORM_TYPES:
         shaped.form = request.form
-        shaped.files = tuple(request.files.keys())
+        shaped.files = tuple(name for name, _ in request.files.items(multi=True))
         shaped.has_body = has_body or bool(shaped.form) or bool(shaped.files)
     elif mimetype == "application/json" or mimetype.endswith("+json"):
         shaped.body = request.get_data(cache=True)
