@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 pytest_plugins = ["pytester"]
 
 USER_TESTS = '''
@@ -59,3 +61,62 @@ def test_remote(mockserver):
         result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider",
                                                f"--mockserver-url={server.url}")
     result.assert_outcomes(passed=1)
+
+
+CLIENT_TESTS = '''
+import pytest
+import requests
+
+def space(mockserver):
+    return mockserver.url("hiya") + "/v1/spaces/user-a/main"
+
+KEY = {"Authorization": "Bearer hiya-key-user-a"}
+
+@pytest.mark.mockserver_strict
+def test_off_contract_client(mockserver):
+    r = requests.get(space(mockserver) + "/audios", params={"page-size": 500}, headers=KEY)
+    assert r.status_code == 400  # the client under test copes with the error...
+
+@pytest.mark.mockserver_strict
+def test_on_contract_client(mockserver):
+    r = requests.get(space(mockserver) + "/audios", params={"page-size": 5}, headers=KEY)
+    assert r.status_code == 200
+
+def test_not_strict(mockserver):
+    requests.get(space(mockserver) + "/audios", params={"page-size": 500}, headers=KEY)
+'''
+
+
+def test_strict_marker_fails_a_test_whose_client_broke_the_spec(pytester):
+    pytester.makepyfile(CLIENT_TESTS)
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines([
+        "*test_off_contract_client*",
+        "*the client sent 1 request problem(s) the vendor's spec forbids:*",
+        "*hiya list_audios (GET /hiya/v1/spaces/user-a/main/audios): query page-size: maximum: "
+        "500 is greater than the maximum of 50*",
+    ])
+
+
+def test_strict_option_applies_to_every_test(pytester):
+    pytester.makepyfile(CLIENT_TESTS)
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", "--mockserver-strict")
+    result.assert_outcomes(passed=1, failed=2)
+
+
+def test_coverage_report_after_the_run(pytester, tmp_path):
+    pytester.makepyfile(USER_TESTS)
+    report = tmp_path / "coverage.json"
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", "--mockserver-coverage",
+                                           f"--mockserver-coverage-json={report}")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines([
+        "*deepfake-api-mock coverage*",
+        "phonexia: 1/5 operations, 1/19 documented statuses",
+        "  start_authenticity_verification*",
+        "      seen: 202x1",
+        "      never seen: 400 403 413 422 429 507",
+    ])
+    data = json.loads(report.read_text())
+    assert data["totals"]["operations_reached"] == 1

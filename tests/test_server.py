@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
 import requests
 
 from mockserver.admin.client import AdminClient
+from mockserver.cli import main
 from mockserver.testing import media
 from mockserver.testing.server import ServerProcess
 
@@ -90,3 +92,29 @@ def test_single_vendor_mode_through_gunicorn(state):
                           files={"file": ("a.wav", media.wav(4))}, timeout=30)
         assert r.status_code == 202
         assert requests.get(f"{server.url}{r.headers['X-Location']}", timeout=10).status_code == 200
+
+
+def test_strict_mode_and_coverage_across_workers(state, capsys):
+    """Strict mode from the environment, violations and coverage shared by every worker, and
+    ``deepfake-mock coverage`` reading them from the running server."""
+    audios = "/hiya/v1/spaces/user-a/main/audios"
+    key = {"Authorization": "Bearer hiya-key-user-a"}
+    with ServerProcess(workers=2, env={"MOCKSERVER_STRICT": "record"}, **state) as server:
+        for _ in range(6):
+            r = requests.get(f"{server.url}{audios}", params={"page-size": 500}, headers=key, timeout=10)
+            assert r.status_code == 400
+        requests.get(f"{server.url}{audios}", params={"page-size": 5}, headers=key, timeout=10)
+        violations = AdminClient(server.url).list_violations()
+        assert len(violations) == 6
+        assert {(v["location"], v["field"], v["rule"]) for v in violations} == {
+            ("query", "page-size", "maximum")}
+
+        assert main(["coverage", "--url", server.url, "--vendor", "hiya"]) == 0
+        out = capsys.readouterr().out
+        assert "  list_audios" in out
+        assert "      seen: 200x1 400x6" in out
+        assert main(["coverage", "--url", server.url, "--json"]) == 0
+        report = json.loads(capsys.readouterr().out)
+        assert report["totals"]["operations_reached"] == 1
+        assert main(["coverage", "--url", server.url, "--clear"]) == 0
+        assert AdminClient(server.url).get_coverage()["totals"]["operations_reached"] == 0
