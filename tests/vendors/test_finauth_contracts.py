@@ -12,7 +12,8 @@ from werkzeug.formparser import parse_form_data
 from werkzeug.test import EnvironBuilder
 
 from contracts.auth_finauth import FinAuthAuth, resign_multipart
-from contracts.checks_finauth import finauth_error_envelope, finauth_result_rule
+from contracts.checks_finauth import (finauth_error_codes, finauth_error_envelope,
+                                      finauth_plain_text_errors, finauth_result_rule)
 from mockserver.vendors.finauth.signing import verify_sign
 
 KEY = "TESTKEY_abcdefghijklmnopqrstuvwx"
@@ -94,8 +95,9 @@ RID = "1700000003,3f1c2a4e-8b7d-4e21-9a55-0c6f2d9e7b10"
     FakeResponse(200, {"request_id": RID, "time_used": 1, "result": True, "score": 0.5, "threshold": 0.5}),
 ])
 def test_checks_accept_the_documented_shapes(response):
-    finauth_error_envelope(None, response, CASE)
-    finauth_result_rule(None, response, CASE)
+    for check in (finauth_error_envelope, finauth_plain_text_errors, finauth_error_codes,
+                  finauth_result_rule):
+        check(None, response, CASE)
 
 
 @pytest.mark.parametrize("response", [
@@ -105,9 +107,10 @@ def test_checks_accept_the_documented_shapes(response):
     FakeResponse(413, {"error": "Request Entity Too Large"}),
     FakeResponse(500, "<html>oops</html>", "text/html"),
 ])
-def test_envelope_check_fails_on_other_shapes(response):
+def test_envelope_checks_fail_on_other_shapes(response):
     with pytest.raises(Failure):
-        finauth_error_envelope(None, response, CASE)
+        for check in (finauth_error_envelope, finauth_plain_text_errors):
+            check(None, response, CASE)
 
 
 def test_result_rule_fails_when_result_disagrees():

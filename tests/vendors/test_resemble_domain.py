@@ -515,8 +515,8 @@ class TestModelHelpers:
         assert models.iso(1_768_473_000.25) == "2026-01-15T10:30:00.250Z"
 
     @pytest.mark.parametrize("total,page,size,window", [
-        (27, 1, 10, (0, 3)), (27, 3, 10, (20, 3)), (27, 4, 10, (30, 3)), (0, 1, 10, (0, 0)),
-        (10, 1, 10, (0, 1))])
+        (27, 1, 10, (0, 3)), (27, 3, 10, (20, 3)), (27, 4, 10, (27, 3)), (0, 1, 10, (0, 0)),
+        (10, 1, 10, (0, 1)), (27, 2 ** 70, 10, (27, 3))])
     def test_page_window(self, total, page, size, window):
         assert models.page_window(total, page, size) == window
 
