@@ -15,7 +15,7 @@ from mockserver.admin.client import AdminClient
 from mockserver.pytest_plugin import InProcessServer
 
 from .report import Recorder, Report, flow_failure, render
-from .target import Target, TargetError, detect
+from .target import Target, TargetError, detect, known
 
 REPORT = pytest.StashKey[Report]()
 RECORDER = pytest.StashKey[Recorder]()
@@ -46,11 +46,11 @@ def pytest_configure(config):
 def target(request):
     url = request.config.getoption("--base-url")
     vendor = request.config.getoption("--vendor")
-    if url:
-        try:
-            found = detect(url, vendor)
-        except TargetError as error:
-            pytest.exit(str(error), returncode=pytest.ExitCode.USAGE_ERROR)
+    try:
+        found = detect(url, vendor) if url else known(vendor)
+    except TargetError as error:
+        pytest.exit(str(error), returncode=pytest.ExitCode.USAGE_ERROR)
+    if found:
         request.config.stash[REPORT] = Report(found)
         yield found
         return

@@ -305,7 +305,8 @@ def flow_failure(longrepr) -> str:
     if crash is None:
         return _one_line(str(longrepr))
     entries = longrepr.reprtraceback.reprentries
-    marked = [line[1:].strip() for line in getattr(entries[-1], "lines", []) if line.startswith(">")]
+    lines = getattr(entries[-1], "lines", []) if entries else []
+    marked = [line[1:].strip() for line in lines if line.startswith(">")]
     source = f"{marked[-1]} -> " if marked else ""
     return _one_line(f"{Path(crash.path).name}:{crash.lineno}: {source}{crash.message}")
 

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import ast
 import inspect
+import sys
 from pathlib import Path
 
 import pytest
 
 import contracts
 
+from .target import TargetError, known
+
 
 def pytest_args(*, vendor: str | None = None, base_url: str | None = None,
                 max_examples: int | None = None, junit_xml: str | None = None,
                 report_json: str | None = None) -> list[str]:
     """The pytest command line for these options: one vendor's tests only, or all of them."""
+    known(vendor)
     suite = Path(contracts.__file__).parent
     paths = [suite] if vendor is None else [
         f"{suite / 'test_specs.py'}::test_every_operation_conforms_to_the_spec[{vendor}]",
@@ -31,7 +35,12 @@ def pytest_args(*, vendor: str | None = None, base_url: str | None = None,
 
 def run(**options) -> int:
     """Run the suite; 0 only when every test passed (pytest's exit code otherwise)."""
-    return int(pytest.main(pytest_args(**options)))
+    try:
+        args = pytest_args(**options)
+    except TargetError as error:
+        print(f"deepfake-mock contract: {error}", file=sys.stderr)
+        return int(pytest.ExitCode.USAGE_ERROR)
+    return int(pytest.main(args))
 
 
 def checks_table() -> str:

@@ -43,8 +43,7 @@ class Target:
 def detect(base_url: str, vendor: str | None) -> Target:
     """The target at ``base_url``: the emulator if it answers ``/_admin/health``, else ``vendor``'s
     own service."""
-    if vendor is not None and vendor not in BY_SLUG:
-        raise TargetError(f"unknown vendor {vendor!r}: one of {', '.join(BY_SLUG)}")
+    known(vendor)
     base_url = base_url.rstrip("/")
     if not _is_emulator(base_url):
         if vendor is None:
@@ -56,6 +55,12 @@ def detect(base_url: str, vendor: str | None) -> Target:
     if single is not None and vendor not in (None, single):
         raise TargetError(f"{base_url} serves only {single}, not {vendor}")
     return Target(base_url, admin, vendor or single, at_root=single is not None)
+
+
+def known(vendor: str | None) -> None:
+    """Refuse a ``--vendor`` the registry does not list."""
+    if vendor is not None and vendor not in BY_SLUG:
+        raise TargetError(f"unknown vendor {vendor!r}: one of {', '.join(BY_SLUG)}")
 
 
 def _is_emulator(base_url: str) -> bool:

@@ -154,3 +154,5 @@ def test_an_unreachable_url_is_a_clear_error(tmp_path):
         detect(url, "glair")
     done = contract("--base-url", url, cwd=tmp_path)
     assert done.returncode == 4 and f"cannot reach {url}" in done.stdout
+    done = contract("--vendor", "acme", cwd=tmp_path)  # the in-process emulator
+    assert done.returncode == 4 and "unknown vendor 'acme'" in done.stderr
