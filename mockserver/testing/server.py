@@ -74,3 +74,14 @@ class ServerProcess:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def wait_until(condition, what: str, timeout: float = 20.0) -> None:
+    """Poll ``condition`` (a call to the server's admin API, say) until it holds; raise
+    AssertionError naming ``what`` after ``timeout`` seconds. For work a server finishes in the
+    background (deliveries, requests in flight), not for emulator time: that is the clock's."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the server never reached: {what}")
+        time.sleep(0.05)

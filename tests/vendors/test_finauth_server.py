@@ -10,20 +10,18 @@ import hashlib
 import os
 import socket
 import threading
-import time
 
 import pytest
 import requests
 
 from mockserver.admin.client import AdminClient
 from mockserver.testing import media
-from mockserver.testing.server import ServerProcess
+from mockserver.testing.server import ServerProcess, wait_until
 from mockserver.vendors.finauth.signing import TEST_VECTORS, make_sign
 
 PATH = "/finauth/finauth/v5/anti_deepfake"
 KEY = "TESTKEY_abcdefghijklmnopqrstuvwx"
 SECRET = "TESTSECRET_0123456789abcdefghijk"
-WAIT = 20.0  # seconds a test waits for the server to reach a state before failing
 
 
 @pytest.fixture
@@ -44,14 +42,6 @@ def signed(admin: AdminClient, valid: int = 100) -> str:
 def in_flight(url: str) -> int:
     keys = requests.get(f"{url}/_admin/vendors/finauth/keys", timeout=10).json()["keys"]
     return next(k for k in keys if k["api_key"] == KEY)["in_flight"]
-
-
-def wait_until(condition, what: str) -> None:
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"the server never reached: {what}")
-        time.sleep(0.05)  # polling the admin API, not timing emulator behaviour
 
 
 def test_concurrency_limit_counts_requests_in_flight_across_workers(state):

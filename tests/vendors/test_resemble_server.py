@@ -8,7 +8,7 @@ import requests
 
 from mockserver.admin.client import AdminClient
 from mockserver.testing import media
-from mockserver.testing.server import ServerProcess
+from mockserver.testing.server import ServerProcess, wait_until
 from mockserver.vendors.resemble.receiver import LocalReceiver
 
 AUTH = {"Authorization": "Bearer resemble-test-token"}
@@ -22,6 +22,10 @@ def create(url: str, callback: str) -> dict:
                       data={"callback_url": callback})
     assert r.status_code == 200, r.text
     return r.json()["item"]
+
+
+def callbacks(url: str) -> list[dict]:
+    return requests.get(f"{url}/_admin/vendors/resemble/callbacks", timeout=30).json()["callbacks"]
 
 
 def get(url: str, uuid: str) -> dict:
@@ -54,9 +58,9 @@ def test_one_callback_across_two_workers_and_a_restart(tmp_path):
             get(server.url, item["uuid"])                    # any request wakes a delivery thread
             second = rx.wait_for_post(2, timeout=20)
             assert second == first
-            deliveries = requests.get(f"{server.url}/_admin/vendors/resemble/callbacks",
-                                      timeout=30).json()["callbacks"]
-            (delivery,) = deliveries
+            wait_until(lambda: callbacks(server.url)[0]["state"] == "delivered",
+                       "the delivery recorded as delivered once the receiver answered")
+            (delivery,) = callbacks(server.url)
             assert delivery["state"] == "delivered"
             assert [a["status"] for a in delivery["attempts"]] == [500, 200]
             assert [e["status"] for e in admin.find_requests(operation="callback")] == [500, 200]
