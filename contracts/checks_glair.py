@@ -18,6 +18,8 @@ REASONS = {
 # The gateway's documented ``error`` messages.
 GATEWAY_ERRORS = {
     "Attempted access with malformed header, header not in basic auth format",
+    "Attempted access with malformed header, auth data not encoded correctly",
+    "Attempted access with malformed header, values not in basic auth format",
     "Authorization field missing",
     "User not authorised",
     "Access to this API has been disallowed",

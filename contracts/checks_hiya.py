@@ -16,7 +16,7 @@ MESSAGES = {
     409: {"Resource collision"},
     413: {"Payload too large"},
     415: {"Unsupported media type"},
-    429: {"Not enough credits"},
+    429: {"Not enough credits", "Too many requests"},
 }
 
 
