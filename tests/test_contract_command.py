@@ -112,8 +112,8 @@ def test_one_vendor_runs_only_its_own_tests():
 
 
 def test_make_contracts_calls_the_command():
-    make = subprocess.run(["make", "-n", "contracts", "VENDOR=glair", "BASE_URL=http://x",
-                           "MAX_EXAMPLES=3"], capture_output=True, text=True, check=True,
+    make = subprocess.run(["make", "--no-print-directory", "-n", "contracts", "VENDOR=glair",
+                           "BASE_URL=http://x", "MAX_EXAMPLES=3"], capture_output=True, text=True, check=True,
                           cwd=os.path.dirname(os.path.dirname(__file__)))
     assert make.stdout.splitlines()[-1].endswith(
         "deepfake-mock contract --vendor glair --base-url http://x --max-examples 3")
