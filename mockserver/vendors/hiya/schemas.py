@@ -29,7 +29,9 @@ class StrictInteger(fields.Integer):
     def _validated(self, value):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.make_error("invalid")
-        return super()._validated(value)
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid")
+        return super()._validated(int(value))  # 5.0 is the integer 5, as in JSON Schema
 
 
 class Body(Schema):
@@ -78,7 +80,7 @@ class CreateVoiceprintBody(Body):
     handle = Handle(required=True)
     identity = Handle(required=True)
     model = fields.String(required=True)  # any name: an unknown model is 404
-    minAudios = StrictInteger(load_default=1, strict=True,
+    minAudios = StrictInteger(load_default=1,
                               validate=validate.Range(1, rules.MIN_AUDIOS_MAX))
     alias = Alias()
 
