@@ -135,7 +135,8 @@ class RequestChecker:
                 continue  # ``a=``: OpenAPI 3.1 deprecates allowEmptyValue, no vendor sets it
             if isinstance(error, MissingRequiredParameter):
                 yield Violation(error.location, error.name, "required", str(error))
-            elif isinstance(error, InvalidParameter) and isinstance(error.__cause__, InvalidSchemaValue):
+            elif (isinstance(error, InvalidParameter)
+                  and isinstance(error.__cause__, InvalidSchemaValue)):
                 yield from _schema_violations(error.location, [error.name],
                                               error.__cause__.schema_errors)
             elif isinstance(error, ParameterValidationError):
@@ -150,7 +151,9 @@ class RequestChecker:
     def _body_violations(self, body_node: SchemaPath, request: IncomingRequest) -> list[Violation]:
         required = "required" in body_node and bool((body_node / "required").read_value())
         if not request.has_body:
-            return [Violation("body", None, "required", "The request body is required")] if required else []
+            if not required:
+                return []
+            return [Violation("body", None, "required", "The request body is required")]
         content = body_node / "content"
         documented = list(content.keys())
         media_type = _media_type(request.content_type, documented)
@@ -250,7 +253,8 @@ def _schema_violations(location: str, base: list[str], errors,
     for error in errors:
         path = [*base, *(str(p) for p in error.absolute_path)]
         if error.validator == "required" and isinstance(error.instance, dict):
-            found += [Violation(location, ".".join([*path, name]), "required", f"{name!r} is required")
+            found += [Violation(location, ".".join([*path, name]), "required",
+                                f"{name!r} is required")
                       for name in error.validator_value if name not in error.instance]
         elif error.validator in UNDOCUMENTED_FIELD and isinstance(error.instance, dict):
             names = _UNEXPECTED.findall(error.message.rpartition("(")[2])

@@ -1,6 +1,7 @@
 """The Runtime: everything one app needs (store, clock, ids, jobs, verdicts, faults, limiter,
-journal, specs, strict-mode checkers, violations, coverage), built from its settings. Test knobs kept in the store (seed, progression, rate-limit
-overrides) are shared by every worker; ``reset`` returns all of them to the settings."""
+journal, specs, strict-mode checkers, violations, coverage), built from its settings. Test knobs
+kept in the store (seed, progression, rate-limit overrides, strict mode) are shared by every
+worker; ``reset`` returns all of them to the settings (coverage tallies outlive it)."""
 
 from __future__ import annotations
 

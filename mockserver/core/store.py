@@ -4,8 +4,9 @@ Documents live in named collections, optionally under a ``scope`` (a team, a spa
 scoped listings stay cheap. Counters carry an optional expiry (rate-limit windows, in-flight
 counts). Meta holds small singletons (clock, seed, rules). Logs are bounded append-only lists
 (the request journal). Tallies are named counts that ``reset`` keeps (coverage of a whole
-client test run outlives the reset between its tests). ``pin_meta`` reads every meta row once and serves meta reads from that
-snapshot until ``unpin_meta`` (one query per request instead of one per knob).
+client test run outlives the reset between its tests). ``pin_meta`` reads every meta row once
+and serves meta reads from that snapshot until ``unpin_meta`` (one query per request instead of
+one per knob).
 
 ``SQLiteStore`` is shared by every gunicorn worker and survives a restart; ``MemoryStore`` is
 for a single process (tests, the in-process pytest plugin).

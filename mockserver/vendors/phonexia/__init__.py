@@ -29,7 +29,7 @@ def render_error(err: VendorError):
 
 def invalid_request(violations) -> VendorError:
     """422 "Request validation error." with FastAPI-style ``detail`` (location path, message)."""
-    return error(422, detail=[{"location": [v.location, *v.field.split(".")] if v.field else [v.location],
+    return error(422, detail=[{"location": [v.location, *(v.field.split(".") if v.field else [])],
                                "message": v.message, "type": "value_error", "context": {}}
                               for v in violations])
 

@@ -39,7 +39,8 @@ UPLOAD_EXTENSIONS: dict[str, frozenset[str]] = {
 # the batch list omits .amr/.3gp/.3gpp
 BATCH_EXTENSIONS = {k: v for k, v in UPLOAD_EXTENSIONS.items() if k not in ("amr", "3gp", "3gpp")}
 
-URL_PATTERN = re.compile(r"^https?://[^\x00-\x20\x7f/?#]+([/?#][^\x00-\x20\x7f]*)?$")  # ASCII: one reading in every regex dialect
+# ASCII ranges, not \s: the spec's pattern must read the same in ECMA and Python regexes
+URL_PATTERN = re.compile(r"^https?://[^\x00-\x20\x7f/?#]+([/?#][^\x00-\x20\x7f]*)?$")
 
 EMPTY = "File is empty"
 NOT_MEDIA = "File must be valid media format"
