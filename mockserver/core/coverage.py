@@ -17,8 +17,10 @@ class Coverage:
         self._store = store
         self._specs = specs
 
-    def tally(self, vendor: str, operation: str, status: int) -> None:
-        self._store.tally(SEP.join((vendor, operation, str(status))))
+    @staticmethod
+    def key(vendor: str, operation: str, status: int) -> str:
+        """The tally one answer counts for (the journal counts it as it records the answer)."""
+        return SEP.join((vendor, operation, str(status)))
 
     def clear(self) -> None:
         self._store.clear_tallies()

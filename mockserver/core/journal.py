@@ -69,8 +69,9 @@ class Journal:
         self._store = store
         self.bound = bound
 
-    def record(self, entry: dict) -> None:
-        self._store.append_log(LOG, entry, self.bound)
+    def record(self, entry: dict, tally: str | None = None) -> None:
+        """Keep ``entry``; with ``tally``, count one for it in the same commit."""
+        self._store.append_log(LOG, entry, self.bound, tally)
 
     def entries(self, criteria: dict | None = None, limit: int | None = None) -> list[dict]:
         """Oldest first; ``limit`` keeps the newest."""

@@ -4,7 +4,8 @@ Documents live in named collections, optionally under a ``scope`` (a team, a spa
 scoped listings stay cheap. Counters carry an optional expiry (rate-limit windows, in-flight
 counts). Meta holds small singletons (clock, seed, rules). Logs are bounded append-only lists
 (the request journal). Tallies are named counts that ``reset`` keeps (coverage of a whole
-client test run outlives the reset between its tests). ``pin_meta`` reads every meta row once
+client test run outlives the reset between its tests); an append may count one for a tally in
+the same commit. ``pin_meta`` reads every meta row once
 and serves meta reads from that snapshot until ``unpin_meta`` (one query per request instead of
 one per knob).
 
@@ -40,11 +41,10 @@ class Store(Protocol):
     def update_meta(self, key: str, change: Callable[[Doc | None], Doc | None]) -> Doc | None: ...
     def pin_meta(self) -> None: ...
     def unpin_meta(self) -> None: ...
-    def append_log(self, log: str, doc: Doc, bound: int) -> None: ...
+    def append_log(self, log: str, doc: Doc, bound: int, tally: str | None = None) -> None: ...
     def read_log(self, log: str, limit: int | None = None) -> list[Doc]: ...
     def clear_log(self, log: str) -> None: ...
     def clear(self, collection: str) -> None: ...
-    def tally(self, key: str) -> None: ...
     def tallies(self) -> dict[str, int]: ...
     def clear_tallies(self) -> None: ...
     def reset(self) -> None: ...
@@ -226,8 +226,21 @@ class SQLiteStore:
 
     TRIM_EVERY = 64
 
-    def append_log(self, log, doc, bound):
-        self._write("INSERT INTO logs (log, doc) VALUES (?,?)", (log, _dumps(doc)))
+    def append_log(self, log, doc, bound, tally=None):
+        raw = _dumps(doc)  # before the write lock is taken
+        if tally is None:
+            self._write("INSERT INTO logs (log, doc) VALUES (?,?)", (log, raw))
+        else:
+            conn = self._conn()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute("INSERT INTO logs (log, doc) VALUES (?,?)", (log, raw))
+                conn.execute("INSERT INTO tallies (key, value) VALUES (?, 1) "
+                             "ON CONFLICT (key) DO UPDATE SET value = value + 1", (tally,))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
         with self._appends_lock:  # counted per process, whatever thread appends
             self._appends[log] = count = self._appends.get(log, 0) + 1
         if count % self.TRIM_EVERY == 0:  # trim in batches: one DELETE per 64 appends
@@ -245,10 +258,6 @@ class SQLiteStore:
 
     def clear(self, collection):
         self._write("DELETE FROM docs WHERE collection=?", (collection,))
-
-    def tally(self, key):
-        self._write("INSERT INTO tallies (key, value) VALUES (?, 1) "
-                    "ON CONFLICT (key) DO UPDATE SET value = value + 1", (key,))
 
     def tallies(self):
         return dict(self._conn().execute("SELECT key, value FROM tallies").fetchall())
@@ -363,8 +372,10 @@ class MemoryStore:
     def unpin_meta(self):
         """See pin_meta."""
 
-    def append_log(self, log, doc, bound):
+    def append_log(self, log, doc, bound, tally=None):
         with self._lock:
+            if tally is not None:
+                self._tallies[tally] = self._tallies.get(tally, 0) + 1
             entries = self._logs.setdefault(log, [])
             entries.append(_dumps(doc))
             if len(entries) > bound:
@@ -383,10 +394,6 @@ class MemoryStore:
     def clear(self, collection):
         with self._lock:
             self._docs.pop(collection, None)
-
-    def tally(self, key):
-        with self._lock:
-            self._tallies[key] = self._tallies.get(key, 0) + 1
 
     def tallies(self):
         with self._lock:

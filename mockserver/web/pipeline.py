@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from ..core.coverage import Coverage
 from ..core.errors import VendorError
 from ..core.journal import redact_fields, redact_headers, shorten
 from .conformance import check_contract
@@ -139,8 +140,6 @@ def install(app: Flask, vendors: dict[str, Vendor], single: Vendor | None) -> No
             body = response.get_data()
             response.set_data(body[: max(1, len(body) // 2)])
         _journal(ctx, response)
-        if ctx.operation is not None and not ctx.dropped:
-            runtime().coverage.tally(ctx.vendor.slug, ctx.operation, response.status_code)
         return response
 
     @app.teardown_request
@@ -223,7 +222,9 @@ def _journal(ctx: RequestContext, response: Response) -> None:
     if ctx.violations:
         entry["violations"] = [v.as_dict() for v in ctx.violations]
         rt.violations.record({key: entry[key] for key in _VIOLATION_CONTEXT}, ctx.violations)
-    rt.journal.record(entry)
+    counted = ctx.operation is not None and not ctx.dropped  # coverage: answers to operations
+    rt.journal.record(entry, Coverage.key(ctx.vendor.slug, ctx.operation, response.status_code)
+                      if counted else None)
 
 
 _VIOLATION_CONTEXT = ("request_id", "time", "vendor", "operation", "method", "path", "status")

@@ -292,6 +292,19 @@ def test_logs_read_oldest_first_with_the_newest_limit(store):
     assert store.read_log("nothing") == []
 
 
+def test_an_append_may_count_a_tally_which_reset_keeps(store):
+    store.append_log("journal", {"i": 0}, 100, tally="a")
+    store.append_log("journal", {"i": 1}, 100, tally="a")
+    store.append_log("journal", {"i": 2}, 100, tally="b")
+    store.append_log("journal", {"i": 3}, 100)
+    assert store.tallies() == {"a": 2, "b": 1}
+    store.reset()
+    assert store.read_log("journal") == []
+    assert store.tallies() == {"a": 2, "b": 1}
+    store.clear_tallies()
+    assert store.tallies() == {}
+
+
 def test_logs_are_bounded(store):
     bound = 10
     for i in range(300):
