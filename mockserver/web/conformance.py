@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from flask import request
 
-from ..core.conformance import IncomingRequest, Violation
-from ..core.errors import VendorError
+from ..core.conformance import IncomingRequest
 from .vendor import runtime
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
@@ -38,10 +37,4 @@ def check_contract(ctx) -> None:
         return
     ctx.violations = rt.checkers[ctx.vendor.slug].check(ctx.operation, incoming())
     if ctx.violations and mode == "reject":
-        raise rejection(ctx.vendor, ctx.violations)
-
-
-def rejection(vendor, violations: list[Violation]) -> VendorError:
-    if vendor.invalid_request is not None:
-        return vendor.invalid_request(violations)
-    return vendor.status_error(400)
+        raise ctx.vendor.invalid_request(ctx.violations)

@@ -31,7 +31,7 @@ class Vendor:
     vendor puts on every answer (request ids...). ``admin`` is an optional blueprint of
     vendor-specific admin routes, served under ``/_admin/vendors/<slug>/``.
     ``invalid_request(violations)`` is the vendor's documented answer to a request that breaks
-    its spec, used by strict mode's ``reject`` (default: ``status_error(400)``).
+    its spec, used by strict mode's ``reject``.
     """
 
     slug: str
@@ -40,6 +40,7 @@ class Vendor:
     blueprint: Blueprint
     render_error: Callable[[VendorError], Rendered]
     status_error: Callable[[int], VendorError]
+    invalid_request: Callable[[list], VendorError]
     progression: Progression = Progression("immediate")
     defaults: Mapping[str, Any] = field(default_factory=dict)
     authenticate: Callable[..., dict] | None = None
@@ -50,7 +51,6 @@ class Vendor:
     max_body_bytes: Callable[[Mapping[str, Any]], int | None] = lambda settings: None
     decorate: Callable[[Any], None] | None = None
     admin: Blueprint | None = None
-    invalid_request: Callable[[list], VendorError] | None = None
 
 
 def runtime():

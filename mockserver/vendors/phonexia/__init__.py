@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...core.errors import VendorError
 from ...core.jobs import Progression
 from ...web.vendor import Vendor
-from .models import error
+from .models import error, problem
 from .routes import blueprint
 
 DEFAULTS = {
@@ -29,9 +29,8 @@ def render_error(err: VendorError):
 
 def invalid_request(violations) -> VendorError:
     """422 "Request validation error." with FastAPI-style ``detail`` (location path, message)."""
-    return error(422, detail=[{"location": [v.location, *(v.field.split(".") if v.field else [])],
-                               "message": v.message, "type": "value_error", "context": {}}
-                              for v in violations])
+    return error(422, detail=[problem([v.location, *(v.field.split(".") if v.field else [])],
+                                      v.message) for v in violations])
 
 
 def rate_limited(decision) -> VendorError:

@@ -41,9 +41,13 @@ def error(status: int, message: str | None = None, detail: list | None = None) -
     return VendorError(status, code, message or default, detail or [])
 
 
+def problem(location: list, message: str, kind: str = "value_error") -> dict:
+    """One item of a 422's ``detail``."""
+    return {"location": location, "message": message, "type": kind, "context": {}}
+
+
 def validation_error(location: list, message: str, kind: str = "value_error") -> VendorError:
-    return error(422, detail=[{"location": location, "message": message, "type": kind,
-                               "context": {}}])
+    return error(422, detail=[problem(location, message, kind)])
 
 
 @dataclass(frozen=True)

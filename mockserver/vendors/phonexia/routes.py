@@ -115,6 +115,5 @@ def _validation(exc: ValidationError, *where: str):
     detail = []
     for name, messages in exc.normalized_messages().items():
         for message in messages if isinstance(messages, list) else [str(messages)]:
-            detail.append({"location": [*where, name], "message": str(message),
-                           "type": "value_error", "context": {}})
+            detail.append(models.problem([*where, name], str(message)))
     return models.error(422, detail=detail)
