@@ -23,9 +23,9 @@ from pathlib import Path
 
 import requests
 
-from mockserver.admin.client import AdminClient
-from mockserver.testing import media
-from mockserver.testing.server import ServerProcess, free_port
+from deepfake_mock.admin.client import AdminClient
+from deepfake_mock.testing import media
+from deepfake_mock.testing.server import ServerProcess, free_port
 
 START = "/phonexia/api/technology/experimental/authenticity-verification"
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mockserver import create_app
-from mockserver.admin.client import AdminClient
+from deepfake_mock import create_app
+from deepfake_mock.admin.client import AdminClient
 
 CLOCK_START = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 

@@ -1,7 +1,7 @@
 """The deepfake-mock command."""
 
-from mockserver import __version__
-from mockserver.cli import main
+from deepfake_mock import __version__
+from deepfake_mock.cli import main
 
 
 def test_version(capsys):

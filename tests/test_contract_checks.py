@@ -7,20 +7,20 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from contracts import checks_phonexia
-from contracts.checks import (CHECKS, finauth_error_codes, finauth_plain_text_errors,
+from deepfake_mock.contracts import checks_phonexia
+from deepfake_mock.contracts.checks import (CHECKS, finauth_error_codes, finauth_plain_text_errors,
                               glair_error_strings, hiya_error_messages, phonexia_error_envelope,
                               phonexia_error_type, phonexia_location_reaches_terminal_state,
                               rate_limit_headers, resemble_error_messages)
-from contracts.checks_finauth import ERRORS as FINAUTH_ERRORS
-from contracts.checks_glair import GATEWAY_ERRORS, REASONS
-from contracts.checks_hiya import MESSAGES as HIYA_MESSAGES
-from contracts.checks_phonexia import ERROR_TYPES
-from contracts.checks_resemble import MESSAGES as RESEMBLE_MESSAGES
-from contracts.test_specs import _resolved, operations
-from mockserver.app import SPEC_DIR
-from mockserver.core.journal import redact_fields
-from mockserver.testing import media
+from deepfake_mock.contracts.checks_finauth import ERRORS as FINAUTH_ERRORS
+from deepfake_mock.contracts.checks_glair import GATEWAY_ERRORS, REASONS
+from deepfake_mock.contracts.checks_hiya import MESSAGES as HIYA_MESSAGES
+from deepfake_mock.contracts.checks_phonexia import ERROR_TYPES
+from deepfake_mock.contracts.checks_resemble import MESSAGES as RESEMBLE_MESSAGES
+from deepfake_mock.contracts.test_specs import _resolved, operations
+from deepfake_mock.app import SPEC_DIR
+from deepfake_mock.core.journal import redact_fields
+from deepfake_mock.testing import media
 
 CATALOGUE_CHECKS = {"phonexia": phonexia_error_type, "glair": glair_error_strings,
                     "hiya": hiya_error_messages, "resemble": resemble_error_messages,

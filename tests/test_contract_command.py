@@ -13,12 +13,12 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from contracts.report import load_routes
-from contracts.runner import checks_table, pytest_args
-from contracts.target import TargetError, detect
-from mockserver.pytest_plugin import InProcessServer
-from mockserver.registry import VENDORS
-from mockserver.testing.server import ServerProcess, free_port
+from deepfake_mock.contracts.report import load_routes
+from deepfake_mock.contracts.runner import checks_table, pytest_args
+from deepfake_mock.contracts.target import TargetError, detect
+from deepfake_mock.pytest_plugin import InProcessServer
+from deepfake_mock.registry import VENDORS
+from deepfake_mock.testing.server import ServerProcess, free_port
 
 CHECKS_START, CHECKS_END = "<!-- checks:start -->", "<!-- checks:end -->"
 GLAIR_ENV = {"GLAIR_API_KEY": "ci-secret-key", "GLAIR_USERNAME": "ci-user",
@@ -26,7 +26,7 @@ GLAIR_ENV = {"GLAIR_API_KEY": "ci-secret-key", "GLAIR_USERNAME": "ci-user",
 
 
 def contract(*args, cwd, env=None):
-    return subprocess.run([sys.executable, "-m", "mockserver", "contract", *args], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "deepfake_mock", "contract", *args], cwd=cwd,
                           env={**os.environ, **(env or {})}, capture_output=True, text=True,
                           timeout=300)
 

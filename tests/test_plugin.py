@@ -8,7 +8,7 @@ pytest_plugins = ["pytester"]
 
 USER_TESTS = '''
 import requests
-from mockserver.testing import media
+from deepfake_mock.testing import media
 
 START = "/api/technology/experimental/authenticity-verification"
 
@@ -50,7 +50,7 @@ def test_two(mockserver):
 
 
 def test_mockserver_url_uses_a_running_server(pytester, tmp_path):
-    from mockserver.testing.server import ServerProcess
+    from deepfake_mock.testing.server import ServerProcess
 
     pytester.makepyfile('''
 def test_remote(mockserver):

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from mockserver.app import SPEC_DIR
-from mockserver.fidelity import END, START, table
-from mockserver.registry import VENDORS
+from deepfake_mock.app import SPEC_DIR
+from deepfake_mock.fidelity import END, START, table
+from deepfake_mock.registry import VENDORS
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

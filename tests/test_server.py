@@ -8,10 +8,10 @@ import os
 import pytest
 import requests
 
-from mockserver.admin.client import AdminClient
-from mockserver.cli import main
-from mockserver.testing import media
-from mockserver.testing.server import ServerProcess
+from deepfake_mock.admin.client import AdminClient
+from deepfake_mock.cli import main
+from deepfake_mock.testing import media
+from deepfake_mock.testing.server import ServerProcess
 
 START = "/phonexia/api/technology/experimental/authenticity-verification"
 

@@ -20,9 +20,9 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
-from mockserver import create_app
-from mockserver.app import SPEC_DIR
-from mockserver.registry import VENDORS
+from deepfake_mock import create_app
+from deepfake_mock.app import SPEC_DIR
+from deepfake_mock.registry import VENDORS
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 AUTOMATIC_METHODS = {"HEAD", "OPTIONS"}  # Flask adds these to every route

@@ -8,12 +8,12 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from contracts.auth import for_vendor
-from contracts.target import Target
-from mockserver.admin.client import AdminClient
-from mockserver.app import SPEC_DIR
-from mockserver.pytest_plugin import InProcessServer
-from mockserver.registry import VENDORS
+from deepfake_mock.contracts.auth import for_vendor
+from deepfake_mock.contracts.target import Target
+from deepfake_mock.admin.client import AdminClient
+from deepfake_mock.app import SPEC_DIR
+from deepfake_mock.pytest_plugin import InProcessServer
+from deepfake_mock.registry import VENDORS
 
 
 @pytest.fixture(scope="module")

@@ -16,11 +16,11 @@ import jsonschema
 import pytest
 import yaml
 
-from mockserver import __version__, create_app
-from mockserver.admin.client import AdminClient, AdminClientError
-from mockserver.registry import BY_SLUG
-from mockserver.testing import media
-from mockserver.web import pipeline
+from deepfake_mock import __version__, create_app
+from deepfake_mock.admin.client import AdminClient, AdminClientError
+from deepfake_mock.registry import BY_SLUG
+from deepfake_mock.testing import media
+from deepfake_mock.web import pipeline
 
 CLOCK_START = 1_767_225_600.0  # tests/conftest.py
 SPEC = Path(__file__).resolve().parents[2] / "openapi" / "admin.yaml"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from mockserver.core.coverage import render_text
-from mockserver.testing import media
+from deepfake_mock.core.coverage import render_text
+from deepfake_mock.testing import media
 
 START = "/phonexia/api/technology/experimental/authenticity-verification"
 

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from mockserver import create_app
-from mockserver.testing import media
+from deepfake_mock import create_app
+from deepfake_mock.testing import media
 
 HIYA = {"Authorization": "Bearer hiya-key-user-a"}
 HIYA_SPACE = "/hiya/v1/spaces/user-a/main"
@@ -106,7 +106,7 @@ def test_reject_answers_glair_with_its_documented_bodies(client, admin):
 def test_reject_answers_finauth_from_its_catalogue(client, admin):
     """FinAuth's sign is checked by its own authentication first, so a signed request with an
     out-of-range data_type reaches strict mode: BAD_ARGUMENTS."""
-    from contracts.auth_finauth import FinAuthAuth
+    from deepfake_mock.contracts.auth_finauth import FinAuthAuth
     admin.set_strict("reject")
     signer = FinAuthAuth("TESTKEY_abcdefghijklmnopqrstuvwx", "TESTSECRET_0123456789abcdefghijk",
                          now=admin.get_clock)

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockserver.core.clock import ManualClock, SharedClock, SystemClock
-from mockserver.core.store import MemoryStore, SQLiteStore
+from deepfake_mock.core.clock import ManualClock, SharedClock, SystemClock
+from deepfake_mock.core.store import MemoryStore, SQLiteStore
 
 T0 = 1_767_225_600.0
 

@@ -7,10 +7,10 @@ import json
 import pytest
 from werkzeug.datastructures import Headers, MultiDict
 
-from mockserver.app import SPEC_DIR
-from mockserver.core.conformance import IncomingRequest, RequestChecker, Violation, by_field
-from mockserver.core.specs import Specs
-from mockserver.registry import VENDORS
+from deepfake_mock.app import SPEC_DIR
+from deepfake_mock.core.conformance import IncomingRequest, RequestChecker, Violation, by_field
+from deepfake_mock.core.specs import Specs
+from deepfake_mock.registry import VENDORS
 
 SPECS = Specs(SPEC_DIR, {v.slug: v.spec for v in VENDORS})
 HIYA_SPACE = "/hiya/v1/spaces/user-a/main"

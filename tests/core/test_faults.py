@@ -6,10 +6,10 @@ import multiprocessing
 
 import pytest
 
-from mockserver.core.errors import AdminError
-from mockserver.core.faults import FAULTS, Faults, validate
-from mockserver.core.rng import Ids
-from mockserver.core.store import MemoryStore, SQLiteStore
+from deepfake_mock.core.errors import AdminError
+from deepfake_mock.core.faults import FAULTS, Faults, validate
+from deepfake_mock.core.rng import Ids
+from deepfake_mock.core.store import MemoryStore, SQLiteStore
 
 
 @pytest.fixture(params=["memory", "sqlite"])

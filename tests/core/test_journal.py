@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockserver.core.errors import AdminError
-from mockserver.core.journal import (CRITERIA, REDACTED, Journal, matches, redact_fields,
+from deepfake_mock.core.errors import AdminError
+from deepfake_mock.core.journal import (CRITERIA, REDACTED, Journal, matches, redact_fields,
                                      redact_headers)
-from mockserver.core.store import MemoryStore, SQLiteStore
+from deepfake_mock.core.store import MemoryStore, SQLiteStore
 
 SECRET_HEADERS = frozenset({"authorization", "x-api-key", "cookie"})
 SECRET_FIELDS = frozenset({"password", "sign", "token"})

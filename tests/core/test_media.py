@@ -1,11 +1,11 @@
-"""Media probing from the real bytes, on files made by mockserver.testing.media."""
+"""Media probing from the real bytes, on files made by deepfake_mock.testing.media."""
 
 from __future__ import annotations
 
 import pytest
 
-from mockserver.core.media import MediaInfo, probe
-from mockserver.testing import media
+from deepfake_mock.core.media import MediaInfo, probe
+from deepfake_mock.testing import media
 
 MP4 = "mov,mp4,m4a,3gp,3g2,mj2"  # FFmpeg's name for the ISO-BMFF demuxer
 

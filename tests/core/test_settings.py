@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from mockserver.settings import Settings, as_dict, deep_merge, load_settings
+from deepfake_mock.settings import Settings, as_dict, deep_merge, load_settings
 
 VENDOR_DEFAULTS = {"acme": {"rate_limit": None, "licensed": True, "max_upload_bytes": 100}}
 

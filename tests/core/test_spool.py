@@ -8,8 +8,8 @@ import os
 
 import pytest
 
-from mockserver.core import spool
-from mockserver.core.spool import SpooledFile, SpoolWriter, TooLarge
+from deepfake_mock.core import spool
+from deepfake_mock.core.spool import SpooledFile, SpoolWriter, TooLarge
 
 
 def listing(directory) -> list[str]:

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from mockserver.core.store import MemoryStore, SQLiteStore, open_store
+from deepfake_mock.core.store import MemoryStore, SQLiteStore, open_store
 
 
 @pytest.fixture(params=["memory", "sqlite"])

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockserver.core.errors import AdminError
-from mockserver.core.rng import Ids, unit_interval
-from mockserver.core.store import MemoryStore
-from mockserver.core.verdicts import Verdict, Verdicts, validate_rule
+from deepfake_mock.core.errors import AdminError
+from deepfake_mock.core.rng import Ids, unit_interval
+from deepfake_mock.core.store import MemoryStore
+from deepfake_mock.core.verdicts import Verdict, Verdicts, validate_rule
 
 VENDOR = "acme"
 

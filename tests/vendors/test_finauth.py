@@ -14,9 +14,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 from PIL import Image
 
-from mockserver import create_app
-from mockserver.testing import media
-from mockserver.vendors.finauth.signing import TEST_VECTORS, URL_SAFE_SIGN, make_sign, sign_raw
+from deepfake_mock import create_app
+from deepfake_mock.testing import media
+from deepfake_mock.vendors.finauth.signing import TEST_VECTORS, URL_SAFE_SIGN, make_sign, sign_raw
 
 CLOCK_START = 1_767_225_600.0  # tests/conftest.py: the manual clock starts here
 

@@ -11,10 +11,10 @@ from schemathesis.core.failures import Failure
 from werkzeug.formparser import parse_form_data
 from werkzeug.test import EnvironBuilder
 
-from contracts.auth_finauth import FinAuthAuth, resign_multipart
-from contracts.checks_finauth import (finauth_error_codes, finauth_error_envelope,
+from deepfake_mock.contracts.auth_finauth import FinAuthAuth, resign_multipart
+from deepfake_mock.contracts.checks_finauth import (finauth_error_codes, finauth_error_envelope,
                                       finauth_plain_text_errors, finauth_result_rule)
-from mockserver.vendors.finauth.signing import verify_sign
+from deepfake_mock.vendors.finauth.signing import verify_sign
 
 KEY = "TESTKEY_abcdefghijklmnopqrstuvwx"
 SECRET = "TESTSECRET_0123456789abcdefghijk"

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mockserver.vendors.finauth import errors, models, signing
-from mockserver.vendors.finauth.errors import FinAuthError
-from mockserver.vendors.finauth.media import MediaLimits, base64_length, check_image, check_video
+from deepfake_mock.vendors.finauth import errors, models, signing
+from deepfake_mock.vendors.finauth.errors import FinAuthError
+from deepfake_mock.vendors.finauth.media import MediaLimits, base64_length, check_image, check_video
 
 KEY = "TESTKEY_abcdefghijklmnopqrstuvwx"
 SECRET = "TESTSECRET_0123456789abcdefghijk"

@@ -14,10 +14,10 @@ import threading
 import pytest
 import requests
 
-from mockserver.admin.client import AdminClient
-from mockserver.testing import media
-from mockserver.testing.server import ServerProcess, wait_until
-from mockserver.vendors.finauth.signing import TEST_VECTORS, make_sign
+from deepfake_mock.admin.client import AdminClient
+from deepfake_mock.testing import media
+from deepfake_mock.testing.server import ServerProcess, wait_until
+from deepfake_mock.vendors.finauth.signing import TEST_VECTORS, make_sign
 
 PATH = "/finauth/finauth/v5/anti_deepfake"
 KEY = "TESTKEY_abcdefghijklmnopqrstuvwx"

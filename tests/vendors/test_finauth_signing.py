@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockserver.vendors.finauth import signing
-from mockserver.vendors.finauth.signing import (
+from deepfake_mock.vendors.finauth import signing
+from deepfake_mock.vendors.finauth.signing import (
     EXPIRED_SIGN,
     INVALID_SIGN,
     TEST_VECTORS,

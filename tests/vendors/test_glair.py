@@ -15,9 +15,9 @@ import requests
 import yaml
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from mockserver import create_app
-from mockserver.admin.client import AdminClient
-from mockserver.testing import media
+from deepfake_mock import create_app
+from deepfake_mock.admin.client import AdminClient
+from deepfake_mock.testing import media
 
 VIDEO = "/glair/face/v1/deepfake"
 FRAMES = "/glair/face/v1/deepfake/images"
@@ -507,7 +507,7 @@ def test_any_video_bytes_get_a_documented_answer(client, settings, data, cut):
 # ---- through gunicorn ----------------------------------------------------------------------------
 
 def test_through_gunicorn_with_two_workers(tmp_path):
-    from mockserver.testing.server import ServerProcess
+    from deepfake_mock.testing.server import ServerProcess
 
     with ServerProcess(workers=2, state=tmp_path / "state.sqlite3", spool_dir=tmp_path / "spool") as srv:
         admin = AdminClient(srv.url)

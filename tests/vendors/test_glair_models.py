@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from mockserver.core.errors import VendorError
-from mockserver.core.verdicts import Verdict
-from mockserver.vendors.glair import errors, models
-from mockserver.vendors.glair.models import Config
+from deepfake_mock.core.errors import VendorError
+from deepfake_mock.core.verdicts import Verdict
+from deepfake_mock.vendors.glair import errors, models
+from deepfake_mock.vendors.glair.models import Config
 
 CONFIG = Config()
 GOOD_BASIC = models.basic_header("user", "pass")
@@ -109,7 +109,7 @@ def test_config_rejects_unknown_choices():
 
 
 def test_config_from_settings_reads_the_vendor_defaults():
-    from mockserver.vendors.glair import DEFAULTS
+    from deepfake_mock.vendors.glair import DEFAULTS
 
     assert Config.from_settings(DEFAULTS) == CONFIG
     assert Config.from_settings({"api_keys": "solo"}).api_keys == frozenset({"solo"})

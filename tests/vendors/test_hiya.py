@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from mockserver import create_app
-from mockserver.testing import media
-from mockserver.vendors.hiya import rules
+from deepfake_mock import create_app
+from deepfake_mock.testing import media
+from deepfake_mock.vendors.hiya import rules
 
 V1 = "/hiya/v1"
 SPACE = f"{V1}/spaces/user-a/main"
@@ -846,7 +846,7 @@ def test_every_spec_operation_is_a_route_and_every_route_an_operation(app):
 
     import yaml
 
-    from mockserver.app import SPEC_DIR
+    from deepfake_mock.app import SPEC_DIR
 
     spec = yaml.safe_load((SPEC_DIR / "hiya.yaml").read_text())
     documented = {(method.upper(), re.sub(r"\{(\w+)\}", r"<\1>", path), op["operationId"])

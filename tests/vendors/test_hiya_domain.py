@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from mockserver.vendors.hiya import analysis, listing, rules
+from deepfake_mock.vendors.hiya import analysis, listing, rules
 
 
 # --- media helpers -------------------------------------------------------------------------

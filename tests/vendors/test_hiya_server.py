@@ -7,8 +7,8 @@ import base64
 
 import requests
 
-from mockserver.testing import media
-from mockserver.testing.server import ServerProcess
+from deepfake_mock.testing import media
+from deepfake_mock.testing.server import ServerProcess
 
 
 def test_flow_across_workers_and_a_restart(tmp_path):

@@ -9,8 +9,8 @@ import uuid
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from mockserver import create_app
-from mockserver.testing import media
+from deepfake_mock import create_app
+from deepfake_mock.testing import media
 
 START = "/phonexia/api/technology/experimental/authenticity-verification"
 ALIAS = "/phonexia/api/technology/authenticity-verification"
@@ -181,7 +181,7 @@ def test_api_version_4_adds_the_other_operations_as_null(settings, tmp_path):
     settings["vendors"] = {"phonexia": {"api_version": "4.0"}}
     app = create_app(settings)
     client = app.test_client()
-    from mockserver.admin.client import AdminClient
+    from deepfake_mock.admin.client import AdminClient
     body = run_to_end(client, AdminClient.for_test_client(client), media.wav(5),
                       config='{"operations": ["deepfake_detection"]}')
     assert body["result"]["audio_manipulation_detection"] is None
@@ -319,7 +319,7 @@ def test_expired_tasks_free_input_storage(settings):
     wav = media.wav(5)
     settings["vendors"] = {"phonexia": {"input_storage_bytes": len(wav) + 10}}
     client = create_app(settings).test_client()
-    from mockserver.admin.client import AdminClient
+    from deepfake_mock.admin.client import AdminClient
     admin = AdminClient.for_test_client(client)
     assert start(client, wav).status_code == 202
     assert start(client, wav).status_code == 507

@@ -12,11 +12,11 @@ import zipfile
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from mockserver import create_app
-from mockserver.admin.client import AdminClient
-from mockserver.testing import media
-from mockserver.vendors.resemble import tokens
-from mockserver.vendors.resemble.receiver import LocalReceiver
+from deepfake_mock import create_app
+from deepfake_mock.admin.client import AdminClient
+from deepfake_mock.testing import media
+from deepfake_mock.vendors.resemble import tokens
+from deepfake_mock.vendors.resemble.receiver import LocalReceiver
 
 API = "/resemble/api/v2"
 TOKEN = "resemble-test-token"
@@ -374,7 +374,7 @@ def test_bodies_past_every_cap_are_413(settings):
 
 
 def test_documented_cap_is_150_mib(app):
-    settings = app.extensions["mockserver"].settings.vendor_settings("resemble")
+    settings = app.extensions["deepfake_mock"].settings.vendor_settings("resemble")
     assert settings["max_upload_bytes"] == 150 * 1024 * 1024
 
 
@@ -700,7 +700,7 @@ def test_secure_upload_then_detect_by_media_token(client, admin, app):
     r = secure_upload(client, media.wav(5))
     assert r.status_code == 200 and set(r.json) == {"success", "token"}
     token = r.json["token"]
-    secret = app.extensions["mockserver"].settings.vendor_settings("resemble")[
+    secret = app.extensions["deepfake_mock"].settings.vendor_settings("resemble")[
         "media_token_secret"]
     claims = tokens.verify(secret, token, now=1_767_225_600)
     assert claims["team"] == "team-1" and claims["exp"] - claims["iat"] == 3600

@@ -22,7 +22,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from mockserver.testing import media
+from deepfake_mock.testing import media
 
 TOKEN = "resemble-test-token"
 
@@ -102,7 +102,7 @@ def test_file_goes_through_secure_upload_then_media_token(package, mockserver, t
 
 
 def test_synchronous_detect_by_url(package, mockserver):
-    from mockserver.vendors.resemble.receiver import LocalReceiver
+    from deepfake_mock.vendors.resemble.receiver import LocalReceiver
 
     with LocalReceiver() as rx:
         url = rx.serve("/media/portrait.jpg", media.image("jpeg", 200, 150))

@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from mockserver.core.clock import ManualClock
-from mockserver.core.rng import unit_interval
-from mockserver.core.store import MemoryStore
-from mockserver.vendors.resemble import callbacks, models, results, schemas, tokens, uploads
+from deepfake_mock.core.clock import ManualClock
+from deepfake_mock.core.rng import unit_interval
+from deepfake_mock.core.store import MemoryStore
+from deepfake_mock.vendors.resemble import callbacks, models, results, schemas, tokens, uploads
 
 
 def unit(*parts):

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import requests
 
-from mockserver.admin.client import AdminClient
-from mockserver.testing import media
-from mockserver.testing.server import ServerProcess, wait_until
-from mockserver.vendors.resemble.receiver import LocalReceiver
+from deepfake_mock.admin.client import AdminClient
+from deepfake_mock.testing import media
+from deepfake_mock.testing.server import ServerProcess, wait_until
+from deepfake_mock.vendors.resemble.receiver import LocalReceiver
 
 AUTH = {"Authorization": "Bearer resemble-test-token"}
 ENV = {"MOCKSERVER_VENDORS__RESEMBLE__CALLBACK_POLL_INTERVAL_SECONDS": "0.05"}

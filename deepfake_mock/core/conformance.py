@@ -35,7 +35,7 @@ from werkzeug.datastructures import Headers, MultiDict
 
 from .specs import Spec
 
-log = logging.getLogger("mockserver")
+log = logging.getLogger("deepfake_mock")
 
 MODES = ("off", "record", "reject")
 LOG = "violations"

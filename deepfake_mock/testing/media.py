@@ -1,7 +1,7 @@
 """Real media bytes for tests: audio, video and images that the emulator (and a real vendor)
 will decode. ``variant`` changes the content, so two files get different digests and verdicts.
 
-    from mockserver.testing import media
+    from deepfake_mock.testing import media
     media.wav(seconds=5, channels=2)
     media.audio("mp3", seconds=4)
     media.video(seconds=3, audio=True)

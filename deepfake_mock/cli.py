@@ -51,7 +51,7 @@ def routes(args) -> int:
 
 
 def contract(args) -> int:
-    from contracts.runner import checks_table, run
+    from deepfake_mock.contracts.runner import checks_table, run
 
     if args.list_checks:
         print(checks_table())

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from mockserver.app import SPEC_DIR
-from mockserver.core.specs import Operation, Spec
+from deepfake_mock.app import SPEC_DIR
+from deepfake_mock.core.specs import Operation, Spec
 
 from .target import Target
 

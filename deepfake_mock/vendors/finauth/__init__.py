@@ -1,6 +1,6 @@
 """FinAuth StarScope ``anti_deepfake``: deepfake detection behind ``hmac_sha1`` signed form-data.
 
-The signing helper for clients is ``mockserver.vendors.finauth.signing``.
+The signing helper for clients is ``deepfake_mock.vendors.finauth.signing``.
 """
 
 from __future__ import annotations

@@ -116,7 +116,7 @@ def _mockserver_session(request):
             settings["config"] = config
         with InProcessServer(settings) as running:
             server = MockServer(running.url, AdminClient(running.url),
-                                running.app.extensions["mockserver"].settings.vendor)
+                                running.app.extensions["deepfake_mock"].settings.vendor)
             yield from _measured(request.config, server)
 
 

@@ -55,7 +55,7 @@ class Vendor:
 
 def runtime():
     """The Runtime of the app handling this request."""
-    return current_app.extensions["mockserver"]
+    return current_app.extensions["deepfake_mock"]
 
 
 def vendor_settings() -> Mapping[str, Any]:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from mockserver.admin.client import AdminClient
-from mockserver.pytest_plugin import InProcessServer
+from deepfake_mock.admin.client import AdminClient
+from deepfake_mock.pytest_plugin import InProcessServer
 
 from .report import Recorder, Report, flow_failure, render
 from .target import Target, TargetError, detect, known

@@ -15,8 +15,8 @@ import schemathesis
 from schemathesis.checks import positive_data_acceptance
 from hypothesis import HealthCheck, given, settings
 
-from mockserver.app import SPEC_DIR
-from mockserver.registry import VENDORS
+from deepfake_mock.app import SPEC_DIR
+from deepfake_mock.registry import VENDORS
 
 from .auth import for_vendor
 from .checks import CHECKS

@@ -26,7 +26,7 @@ from .conformance import check_contract
 from .uploads import discard_unkept
 from .vendor import Vendor, runtime
 
-log = logging.getLogger("mockserver")
+log = logging.getLogger("deepfake_mock")
 BODY_PREVIEW = 2048      # bytes of a body the journal keeps
 
 

@@ -31,7 +31,7 @@ class ServerProcess:
                  startup_timeout: float = 30.0):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._args = [sys.executable, "-m", "mockserver", "serve", "--host", "127.0.0.1",
+        self._args = [sys.executable, "-m", "deepfake_mock", "serve", "--host", "127.0.0.1",
                       "--port", str(self.port), "--workers", str(workers), "--state", str(state)]
         if vendor:
             self._args += ["--vendor", vendor]

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 
 import requests
 
-from mockserver.vendors.finauth.signing import SIGN_VERSION, make_sign
+from deepfake_mock.vendors.finauth.signing import SIGN_VERSION, make_sign
 
 DEFAULT_API_KEY = "TESTKEY_abcdefghijklmnopqrstuvwx"
 DEFAULT_API_SECRET = "TESTSECRET_0123456789abcdefghijk"

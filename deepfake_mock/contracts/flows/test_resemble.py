@@ -16,10 +16,10 @@ import time
 import pytest
 import requests
 
-from contracts.auth_resemble import resemble_auth
-from contracts.conftest import vendor_target
-from mockserver.testing import media
-from mockserver.vendors.resemble.receiver import LocalReceiver
+from deepfake_mock.contracts.auth_resemble import resemble_auth
+from deepfake_mock.contracts.conftest import vendor_target
+from deepfake_mock.testing import media
+from deepfake_mock.vendors.resemble.receiver import LocalReceiver
 
 TERMINAL = {"completed", "failed"}
 MAX_POLLS = 90

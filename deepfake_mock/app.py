@@ -15,7 +15,7 @@ from .settings import Settings, load_settings
 from .web import pipeline
 from .web.uploads import SpoolingRequest
 
-SPEC_DIR = Path(__file__).resolve().parent.parent / "openapi"
+SPEC_DIR = Path(__file__).resolve().parent / "openapi"
 
 
 def vendor_defaults() -> dict[str, Mapping]:
@@ -38,7 +38,7 @@ def create_app(settings: Settings | Mapping | None = None) -> Flask:
     app.config["MAX_FORM_MEMORY_SIZE"] = 1 << 20
     rt = Runtime(settings, {v.slug: v.progression for v in VENDORS},
                  Specs(SPEC_DIR, {v.slug: v.spec for v in VENDORS}))
-    app.extensions["mockserver"] = rt
+    app.extensions["deepfake_mock"] = rt
 
     pipeline.install(app, vendors, single)
     for vendor in VENDORS:

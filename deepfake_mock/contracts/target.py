@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import requests
 
-from mockserver.admin.client import AdminClient
-from mockserver.registry import BY_SLUG
+from deepfake_mock.admin.client import AdminClient
+from deepfake_mock.registry import BY_SLUG
 
 
 class TargetError(Exception):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import contracts
+from deepfake_mock import contracts
 
 from .target import TargetError, known
 

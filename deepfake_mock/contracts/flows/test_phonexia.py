@@ -9,8 +9,8 @@ import uuid
 import pytest
 import requests
 
-from contracts.conftest import vendor_target
-from mockserver.testing import media
+from deepfake_mock.contracts.conftest import vendor_target
+from deepfake_mock.testing import media
 
 START = "/api/technology/experimental/authenticity-verification"
 TERMINAL = {"done", "failed", "rejected"}

@@ -24,10 +24,10 @@ import pytest
 import requests
 from PIL import Image
 
-from contracts.auth_finauth import DEFAULT_API_KEY, FinAuthAuth
-from contracts.conftest import vendor_target
-from mockserver.testing import media
-from mockserver.vendors.finauth.signing import canonical_string, sign_raw
+from deepfake_mock.contracts.auth_finauth import DEFAULT_API_KEY, FinAuthAuth
+from deepfake_mock.contracts.conftest import vendor_target
+from deepfake_mock.testing import media
+from deepfake_mock.vendors.finauth.signing import canonical_string, sign_raw
 
 PATH = "/finauth/v5/anti_deepfake"
 REQUEST_ID = re.compile(r"^\d+,[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")

@@ -15,9 +15,9 @@ import json
 import pytest
 import requests
 
-from contracts.auth import for_vendor
-from contracts.conftest import vendor_target
-from mockserver.testing import media
+from deepfake_mock.contracts.auth import for_vendor
+from deepfake_mock.contracts.conftest import vendor_target
+from deepfake_mock.testing import media
 
 VIDEO = "/face/v1/deepfake"
 FRAMES = "/face/v1/deepfake/images"
