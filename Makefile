@@ -5,20 +5,26 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 WORKERS ?= 4
-STAMP  := $(VENV)/.installed
+RUN_STAMP  := $(VENV)/.installed-run
+STAMP      := $(VENV)/.installed-test
 
 .PHONY: run test contracts bench fidelity routes clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $(STAMP)
 
-run: $(STAMP)  ## install, then serve every vendor on http://$(HOST):$(PORT) (state in ./var/)
+$(RUN_STAMP): pyproject.toml | $(BIN)/python  ## the runtime only: what `serve` needs
+	$(BIN)/pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+$(STAMP): pyproject.toml | $(BIN)/python  ## the runtime, the contract extra and the test tools
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP) $(RUN_STAMP)
+
+run: $(RUN_STAMP)  ## install the runtime, then serve every vendor on http://$(HOST):$(PORT) (state in ./var/)
 	$(BIN)/deepfake-mock serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
-test: $(STAMP)  ## install, then run the unit, behaviour, server and contract tests
+test: $(STAMP)  ## install, then run the unit, behaviour, server, packaging and contract tests
 	$(BIN)/python -m pytest -q
 
 contracts: $(STAMP)  ## the contract suite and its report; VENDOR=, BASE_URL= (another server), MAX_EXAMPLES=
@@ -27,10 +33,10 @@ contracts: $(STAMP)  ## the contract suite and its report; VENDOR=, BASE_URL= (a
 bench: $(STAMP)  ## benchmarks through gunicorn on loopback (not part of `make test`)
 	$(BIN)/python -m bench
 
-fidelity: $(STAMP)  ## refresh the README's fidelity table from the specs' x-emulator-note
-	$(BIN)/deepfake-mock fidelity --write README.md
+fidelity: $(STAMP)  ## refresh docs/FIDELITY.md (the fidelity table) from the specs' x-emulator-note
+	$(BIN)/deepfake-mock fidelity --write docs/FIDELITY.md
 
-routes: $(STAMP)
+routes: $(RUN_STAMP)
 	$(BIN)/deepfake-mock routes
 
 clean:

@@ -1,6 +1,6 @@
 """deepfake-api-mock: a local emulator of commercial deepfake-detection APIs."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def create_app(settings=None):

@@ -62,12 +62,16 @@ def contract(args) -> int:
 
 def fidelity(args) -> int:
     from .app import SPEC_DIR
-    from .fidelity import table, update_readme
+    from .fidelity import NoMarkers, table, write_table
     from .registry import VENDORS
 
     rendered = table(SPEC_DIR, [v.slug for v in VENDORS])
     if args.write:
-        changed = update_readme(Path(args.write), rendered)
+        try:
+            changed = write_table(Path(args.write), rendered)
+        except (OSError, NoMarkers) as error:
+            print(f"deepfake-mock fidelity: {error}", file=sys.stderr)
+            return 2
         print(f"{args.write}: {'updated' if changed else 'already current'}")
     else:
         print(rendered)
@@ -91,6 +95,7 @@ def coverage(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="deepfake-mock", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("serve", help="serve the emulator with gunicorn")
@@ -118,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=coverage)
 
     p = sub.add_parser("fidelity", help="the fidelity table (x-emulator-note of every spec)")
-    p.add_argument("--write", metavar="README", help="update the table in this file")
+    p.add_argument("--write", metavar="FILE",
+                   help="update the table between this file's fidelity markers (docs/FIDELITY.md)")
     p.set_defaults(func=fidelity)
 
     p = sub.add_parser("contract", help="run the contract suite against the emulator or a vendor")
