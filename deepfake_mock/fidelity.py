@@ -1,4 +1,5 @@
-"""The fidelity table: every ``x-emulator-note`` of every spec, where a user sees it (README)."""
+"""The fidelity table: every ``x-emulator-note`` of every spec, where a user sees it
+(docs/FIDELITY.md, between the markers)."""
 
 from __future__ import annotations
 
@@ -49,11 +50,17 @@ def table(spec_dir: Path, slugs: list[str]) -> str:
     return "\n".join(rows)
 
 
-def update_readme(readme: Path, rendered: str) -> bool:
+class NoMarkers(ValueError):
+    """The file has no ``<!-- fidelity:start -->`` ... ``<!-- fidelity:end -->`` pair."""
+
+
+def write_table(path: Path, rendered: str) -> bool:
     """Write the table between the markers; True when the file changed."""
-    text = readme.read_text()
-    new = re.sub(re.escape(START) + ".*?" + re.escape(END),
-                 lambda _: f"{START}\n{rendered}\n{END}", text, flags=re.S)
+    text = path.read_text()
+    pattern = re.escape(START) + ".*?" + re.escape(END)
+    if not re.search(pattern, text, flags=re.S):
+        raise NoMarkers(f"{path}: no {START} ... {END} markers to write the table between")
+    new = re.sub(pattern, lambda _: f"{START}\n{rendered}\n{END}", text, flags=re.S)
     if new != text:
-        readme.write_text(new)
+        path.write_text(new)
     return new != text
