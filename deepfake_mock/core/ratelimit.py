@@ -3,6 +3,12 @@
 Written here rather than taken from a library: the usual ones (``limits``) read the wall clock
 and have no SQLite storage, and the emulator's windows must follow its admin-controlled clock and
 be shared by every worker.
+
+Windows follow the clock wherever it moves (advanced, set back, frozen, back to system time):
+a request is counted in the window that holds the clock's ``now``, and a count kept for any
+other window starts over (``Store.incr`` with the window's end). So ``reset_at`` is always ahead
+of ``now`` and ``retry_after`` is the wait until then (seed 000: ``retry-after`` is how long to
+wait, ``x-ratelimit-reset`` the epoch time the window resets).
 """
 
 from __future__ import annotations
@@ -29,6 +35,6 @@ class RateLimiter:
         now = self._clock.now()
         start = math.floor(now / window) * window
         reset_at = start + window
-        count = self._store.incr(f"ratelimit:{key}", 1, expires_at=reset_at, now=now)
+        count = self._store.incr(f"ratelimit:{key}", 1, expires_at=reset_at)
         return Decision(allowed=count <= limit, limit=limit, remaining=max(0, limit - count),
                         reset_at=math.ceil(reset_at), retry_after=max(1, math.ceil(reset_at - now)))

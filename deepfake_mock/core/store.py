@@ -1,9 +1,9 @@
 """State storage: one interface, two backends.
 
 Documents live in named collections, optionally under a ``scope`` (a team, a space...) so that
-scoped listings stay cheap. Counters carry an optional expiry (rate-limit windows, in-flight
-counts). Meta holds small singletons (clock, seed, rules). Logs are bounded append-only lists
-(the request journal). Tallies are named counts that ``reset`` keeps (coverage of a whole
+scoped listings stay cheap. Counters carry an optional window end (rate-limit windows): a count
+stored for another window starts over, wherever the clock moved. Meta holds small singletons
+(clock, seed, rules). Logs are bounded append-only lists (the request journal). Tallies are named counts that ``reset`` keeps (coverage of a whole
 client test run outlives the reset between its tests); an append may count one for a tally in
 the same commit. ``pin_meta`` reads every meta row once
 and serves meta reads from that snapshot until ``unpin_meta`` (one query per request instead of
@@ -33,8 +33,7 @@ class Store(Protocol):
     def scan(self, collection: str, scope: str | None = None, offset: int = 0,
              limit: int | None = None, newest_first: bool = False) -> list[Doc]: ...
     def count(self, collection: str, scope: str | None = None) -> int: ...
-    def incr(self, key: str, amount: int = 1, expires_at: float | None = None,
-             now: float | None = None) -> int: ...
+    def incr(self, key: str, amount: int = 1, expires_at: float | None = None) -> int: ...
     def get_meta(self, key: str) -> Doc | None: ...
     def put_meta(self, key: str, doc: Doc) -> None: ...
     def delete_meta(self, key: str) -> None: ...
@@ -66,6 +65,14 @@ CREATE TABLE IF NOT EXISTS logs (seq INTEGER PRIMARY KEY AUTOINCREMENT, log TEXT
 CREATE INDEX IF NOT EXISTS logs_log ON logs (log, seq);
 CREATE TABLE IF NOT EXISTS tallies (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
+
+
+def _counted(stored: tuple | None, window_end: float | None) -> tuple[int, float | None]:
+    """A counter's (value, window end) before an increment: a count stored for a window other
+    than ``window_end`` (when given) starts over, so windows follow the clock however it moved."""
+    if stored is None or (window_end is not None and stored[1] != window_end):
+        return 0, window_end
+    return stored[0], stored[1]
 
 
 class SQLiteStore:
@@ -155,15 +162,12 @@ class SQLiteStore:
                                        (collection, scope)).fetchone()
         return row[0]
 
-    def incr(self, key, amount=1, expires_at=None, now=None):
+    def incr(self, key, amount=1, expires_at=None):
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
             row = conn.execute("SELECT value, expires_at FROM counters WHERE key=?", (key,)).fetchone()
-            value = 0
-            if row and not (row[1] is not None and now is not None and row[1] <= now):
-                value = row[0]
-                expires_at = row[1]
+            value, expires_at = _counted(row, expires_at)
             value += amount
             conn.execute("INSERT INTO counters (key, value, expires_at) VALUES (?,?,?) "
                          "ON CONFLICT (key) DO UPDATE SET value=excluded.value, expires_at=excluded.expires_at",
@@ -338,11 +342,9 @@ class MemoryStore:
         with self._lock:
             return len(self._scoped(collection, scope))
 
-    def incr(self, key, amount=1, expires_at=None, now=None):
+    def incr(self, key, amount=1, expires_at=None):
         with self._lock:
-            value, expiry = self._counters.get(key, (0, expires_at))
-            if key in self._counters and expiry is not None and now is not None and expiry <= now:
-                value, expiry = 0, expires_at
+            value, expiry = _counted(self._counters.get(key), expires_at)
             value += amount
             self._counters[key] = (value, expiry)
             return value

@@ -112,3 +112,94 @@ def test_each_window_allows_exactly_its_first_limit_requests(limit, steps):
         decision = env.limiter.hit("acme:key", limit, 30)
         assert decision.allowed == (hits[window_start] <= limit)
         assert decision.remaining == max(0, limit - hits[window_start])
+
+
+# ---- the clock moves: windows follow it ----------------------------------------------------------
+
+def test_advance_one_request_then_back_to_system_time_is_not_limited(env):
+    """Issue 12: a request made while the clock was ahead must not limit the present."""
+    env.clock.advance(120)
+    assert env.limiter.hit("acme:key", 2, 2).allowed
+    env.clock.resume()
+    for _ in range(20):  # paced at one per 1.1 s, under 2 per 2 s
+        decision = env.limiter.hit("acme:key", 2, 2)
+        assert decision.allowed, decision
+        assert decision.reset_at > env.clock.now()
+        env.wall.advance(1.1)
+
+
+def test_setting_the_clock_back_starts_a_fresh_window(env):
+    for _ in range(3):
+        env.limiter.hit("acme:key", 3, 60)
+    assert not env.limiter.hit("acme:key", 3, 60).allowed
+    env.clock.set(T0 - 3600)
+    decision = env.limiter.hit("acme:key", 3, 60)
+    assert (decision.allowed, decision.remaining) == (True, 2)
+    assert (decision.reset_at, decision.retry_after) == (int(T0) - 3540, 60)
+
+
+def test_a_window_left_behind_does_not_come_back(env):
+    env.clock.set(T0)
+    for _ in range(3):
+        env.limiter.hit("acme:key", 3, 60)
+    env.clock.set(T0 + 600)
+    env.limiter.hit("acme:key", 3, 60)
+    env.clock.set(T0 + 1)  # back into the first window: counted afresh
+    assert env.limiter.hit("acme:key", 3, 60).remaining == 2
+
+
+def test_manual_to_system_time_uses_the_system_window(env):
+    env.clock.set(T0 + 10**6)
+    for _ in range(2):
+        env.limiter.hit("acme:key", 2, 60)
+    assert not env.limiter.hit("acme:key", 2, 60).allowed
+    env.clock.resume()
+    decision = env.limiter.hit("acme:key", 2, 60)
+    assert decision.allowed and decision.reset_at == int(T0) + 60
+
+
+def test_the_limit_still_holds_after_a_move(env):
+    env.clock.advance(120)
+    env.clock.resume()
+    decisions = [env.limiter.hit("acme:key", 2, 60) for _ in range(3)]
+    assert [d.allowed for d in decisions] == [True, True, False]
+    assert decisions[-1].retry_after == 60
+
+
+moves = st.one_of(
+    st.tuples(st.just("wall"), st.floats(0, 50, allow_nan=False)),
+    st.tuples(st.just("advance"), st.floats(-200, 200, allow_nan=False)),
+    st.tuples(st.just("set"), st.floats(-500, 500, allow_nan=False)),
+    st.tuples(st.just("resume"), st.just(0.0)),
+    st.tuples(st.just("hit"), st.just(0.0)),
+)
+
+
+@settings(deadline=None)
+@given(limit=st.integers(1, 5), window=st.sampled_from([0.5, 1, 2, 30]),
+       steps=st.lists(moves, max_size=60))
+def test_any_clock_moves_count_only_the_current_window(limit, window, steps):
+    """Whatever the clock does, a hit counts the hits made since the clock entered its window;
+    the reset it names is ahead of the clock, and retry-after is the wait until it."""
+    env = Env()
+    current, count = None, 0
+    for kind, amount in steps:
+        if kind == "wall":
+            env.wall.advance(amount)
+        elif kind == "advance":
+            env.clock.advance(amount)
+        elif kind == "set":
+            env.clock.set(T0 + amount)
+        elif kind == "resume":
+            env.clock.resume()
+        now = env.clock.now()
+        start = math.floor(now / window) * window
+        if kind != "hit":
+            continue
+        count = count + 1 if start == current else 1
+        current = start
+        decision = env.limiter.hit("acme:key", limit, window)
+        assert decision.allowed == (count <= limit)
+        assert decision.remaining == max(0, limit - count)
+        assert decision.reset_at > now
+        assert decision.retry_after == max(1, math.ceil(start + window - now))

@@ -173,24 +173,23 @@ def test_incr_counts_from_zero_by_amount(store):
     assert store.incr("other") == 1
 
 
-def test_incr_with_expiry_restarts_once_expired(store):
-    assert store.incr("w", 1, expires_at=100.0, now=10.0) == 1
-    assert store.incr("w", 1, expires_at=100.0, now=50.0) == 2
-    assert store.incr("w", 1, expires_at=100.0, now=99.999) == 3
-    assert store.incr("w", 1, expires_at=200.0, now=100.0) == 1  # expired at 100: a new window
-    assert store.incr("w", 1, expires_at=300.0, now=150.0) == 2  # the expiry of that window holds
-    assert store.incr("w", 1, expires_at=300.0, now=200.0) == 1
+def test_incr_counts_within_the_window_it_names(store):
+    assert store.incr("w", 1, expires_at=100.0) == 1
+    assert store.incr("w", 1, expires_at=100.0) == 2
+    assert store.incr("w", 1, expires_at=200.0) == 1  # a later window starts over
+    assert store.incr("w", 1, expires_at=200.0) == 2
 
 
-def test_incr_keeps_the_first_expiry_of_a_live_counter(store):
-    store.incr("w", 1, expires_at=100.0, now=0.0)
-    store.incr("w", 1, expires_at=500.0, now=1.0)
-    assert store.incr("w", 1, expires_at=500.0, now=100.0) == 1
+def test_incr_starts_over_when_the_window_moves_back(store):
+    store.incr("w", 5, expires_at=500.0)          # counted while the clock was ahead
+    assert store.incr("w", 1, expires_at=100.0) == 1
+    assert store.incr("w", 1, expires_at=500.0) == 1  # that window was left: it does not return
 
 
-def test_incr_without_now_never_expires(store):
-    store.incr("w", 1, expires_at=1.0, now=0.0)
+def test_incr_without_a_window_keeps_the_stored_one(store):
+    store.incr("w", 1, expires_at=1.0)
     assert store.incr("w") == 2
+    assert store.incr("w", 1, expires_at=1.0) == 3
 
 
 # ---- meta, logs, reset -----------------------------------------------------------------------
