@@ -3,11 +3,11 @@
 Documents live in named collections, optionally under a ``scope`` (a team, a space...) so that
 scoped listings stay cheap. Counters carry an optional window end (rate-limit windows): a count
 stored for another window starts over, wherever the clock moved. Meta holds small singletons
-(clock, seed, rules). Logs are bounded append-only lists (the request journal). Tallies are named counts that ``reset`` keeps (coverage of a whole
-client test run outlives the reset between its tests); an append may count one for a tally in
-the same commit. ``pin_meta`` reads every meta row once
-and serves meta reads from that snapshot until ``unpin_meta`` (one query per request instead of
-one per knob).
+(clock, seed, rules). Logs are bounded append-only lists (the request journal). Tallies are
+named counts that ``reset`` keeps (coverage of a whole client test run outlives the reset
+between its tests); an append may count one for a tally in the same commit. ``pin_meta`` reads
+every meta row once and serves meta reads from that snapshot until ``unpin_meta`` (one query
+per request instead of one per knob).
 
 ``SQLiteStore`` is shared by every gunicorn worker and survives a restart; ``MemoryStore`` is
 for a single process (tests, the in-process pytest plugin).
