@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
+import stat
 
 import pytest
 import requests
@@ -11,7 +14,7 @@ import requests
 from deepfake_mock.admin.client import AdminClient
 from deepfake_mock.cli import main
 from deepfake_mock.testing import media
-from deepfake_mock.testing.server import ServerProcess
+from deepfake_mock.testing.server import ServerProcess, ServerStartError, group_members
 
 START = "/phonexia/api/technology/experimental/authenticity-verification"
 
@@ -118,3 +121,42 @@ def test_strict_mode_and_coverage_across_workers(state, capsys):
         assert report["totals"]["operations_reached"] == 1
         assert main(["coverage", "--url", server.url, "--clear"]) == 0
         assert AdminClient(server.url).get_coverage()["totals"]["operations_reached"] == 0
+
+
+# ---- the harness itself: a start that fails stops what it started ---------------------------
+
+def test_a_start_that_times_out_stops_the_server_and_shows_its_output(state):
+    """A silent socket on the port: gunicorn cannot bind, the health check connects to the
+    silent socket and reads nothing. The start gives up at its deadline and stops the group."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        # gunicorn retries the bind for about five seconds: still running at the deadline
+        server = ServerProcess(workers=1, port=silent.getsockname()[1], startup_timeout=3, **state)
+        with pytest.raises(ServerStartError) as failure:
+            server.start()
+    assert "did not answer /_admin/health within 3 s; its output ends:" in str(failure.value)
+    assert server.process.returncode is not None
+    assert group_members(server.pid) == []
+
+
+def test_a_server_that_exits_at_start_is_reported_with_its_output(state):
+    server = ServerProcess(workers=1, env={"MOCKSERVER_STRICT": "bogus"}, **state)
+    with pytest.raises(ServerStartError) as failure:
+        server.start()
+    assert "server exited with status" in str(failure.value)
+    assert "strict must be one of off, record, reject, not 'bogus'" in str(failure.value)
+    assert group_members(server.pid) == []
+
+
+def test_output_goes_to_a_file_and_stop_leaves_no_worker_behind(state):
+    with ServerProcess(workers=2, **state) as server:
+        assert stat.S_ISREG(os.stat(f"/proc/{server.pid}/fd/2").st_mode)  # not a pipe
+        assert stat.S_ISREG(os.stat(f"/proc/{server.pid}/fd/1").st_mode)
+        assert "Booting worker" in server.log_tail()
+        workers = server.workers()
+        assert len(workers) == 2
+        os.kill(server.pid, signal.SIGKILL)  # the master dies under its workers
+        server.process.wait()
+        server.stop()
+        assert group_members(server.pid) == []

@@ -3,6 +3,10 @@ loopback port, for tests and benchmarks that must go through it.
 
     with ServerProcess(workers=2, state=tmp_path / "state.sqlite3") as server:
         requests.get(f"{server.url}/_admin/health")
+
+The server runs in its own process group; whatever happens (a start that fails or times out, a
+test that raises, a master killed under its workers), ``stop`` leaves none of the group alive.
+Its output (stdout and stderr) goes to a temporary file, never a pipe that nobody drains.
 """
 
 from __future__ import annotations
@@ -12,10 +16,17 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import requests
+
+LOG_TAIL_BYTES = 4000
+
+
+class ServerStartError(RuntimeError):
+    """The server exited, or did not answer its health check in time (and was stopped)."""
 
 
 def free_port() -> int:
@@ -24,11 +35,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def group_members(pgid: int) -> list[int]:
+    """Live (not zombie) processes of a process group, from /proc."""
+    members = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        state, pgrp = fields[0], int(fields[2])
+        if pgrp == pgid and state not in ("Z", "X"):
+            members.append(int(entry))
+    return members
+
+
 class ServerProcess:
     def __init__(self, *, workers: int = 2, state: str | Path = "memory",
                  spool_dir: str | Path | None = None, vendor: str | None = None,
                  env: dict[str, str] | None = None, port: int | None = None,
-                 startup_timeout: float = 30.0):
+                 startup_timeout: float = 60.0, stop_grace: float = 15.0):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._args = [sys.executable, "-m", "deepfake_mock", "serve", "--host", "127.0.0.1",
@@ -39,35 +67,79 @@ class ServerProcess:
         if spool_dir is not None:
             self._env["MOCKSERVER_SPOOL_DIR"] = str(spool_dir)
         self._timeout = startup_timeout
+        self._grace = stop_grace
+        self._log = None
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "ServerProcess":
-        self.process = subprocess.Popen(self._args, env=self._env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.PIPE, start_new_session=True)
+        """Start the server and wait (by deadline) until it answers; on any failure, stop
+        everything that was started and raise."""
+        self._log = tempfile.TemporaryFile(prefix="deepfake-mock-server-")
+        self.process = subprocess.Popen(self._args, env=self._env, stdout=self._log,
+                                        stderr=self._log, start_new_session=True)
+        try:
+            self._wait_until_healthy()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait_until_healthy(self) -> None:
         deadline = time.monotonic() + self._timeout
-        while time.monotonic() < deadline:
+        while True:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.process.stderr.read().decode()[-2000:]}")
+                raise ServerStartError(f"server exited with status {self.process.returncode}; "
+                                       f"its output ends:\n{self.log_tail()}")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ServerStartError(f"server did not answer /_admin/health within "
+                                       f"{self._timeout} s; its output ends:\n{self.log_tail()}")
             try:
-                if requests.get(f"{self.url}/_admin/health", timeout=1).ok:
-                    return self
-            except requests.ConnectionError:
-                time.sleep(0.1)  # waiting for the process to bind, not for emulator behaviour
-        self.stop()
-        raise RuntimeError(f"server did not answer within {self._timeout} s")
+                if requests.get(f"{self.url}/_admin/health", timeout=remaining).ok:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))  # waiting for the bind
+
+    def log_tail(self, limit: int = LOG_TAIL_BYTES) -> str:
+        """The last ``limit`` bytes the server wrote (read without moving the shared offset)."""
+        if self._log is None or self._log.closed:
+            return ""
+        fd = self._log.fileno()
+        size = os.fstat(fd).st_size
+        return os.pread(fd, limit, max(0, size - limit)).decode(errors="replace")
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+        """SIGTERM to the group, then SIGKILL to whatever of it is left after the grace time."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self._signal_group(signal.SIGTERM)
             try:
-                self.process.wait(timeout=15)
+                self.process.wait(timeout=self._grace)
             except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+                pass
+        self._signal_group(signal.SIGKILL)  # workers that outlived their master, or a stuck one
+        self.process.wait()
+        deadline = time.monotonic() + self._grace
+        while group_members(self.process.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)  # SIGKILL is delivered, not yet acted on
+        if self._log is not None:
+            self._log.close()
+
+    def _signal_group(self, signum: int) -> None:
+        try:
+            os.killpg(self.process.pid, signum)
+        except ProcessLookupError:
+            pass
 
     @property
     def pid(self) -> int:
         return self.process.pid
+
+    def workers(self) -> list[int]:
+        """The live worker processes (every member of the group but the master)."""
+        return [p for p in group_members(self.process.pid) if p != self.process.pid]
 
     def __enter__(self):
         return self.start()
