@@ -171,12 +171,17 @@ def test_base64_strict():
 def test_model_catalogue():
     phone = rules.AUTHENTICITY_MODELS["phone"]
     assert phone.name == "phone/v1" and not phone.deprecated_fields
-    assert not phone.unmet(3.5, 8000)
-    assert phone.unmet(3.5, 7999)
-    assert phone.unmet(120.5, 8000)
-    assert not phone.unmet(120.0, 8000)
+    assert not phone.unmet(3.5, 8000, 3.0)
+    assert phone.unmet(3.5, 7999, 3.0)
+    assert phone.unmet(120.5, 8000, 3.0)
+    assert not phone.unmet(120.0, 8000, 3.0)
+    assert not phone.unmet(3.5, 8000, 0.0)  # authenticity scores no chunk instead
     digital = rules.AUTHENTICITY_MODELS["digital"]
-    assert digital.unmet(10, 8000) and not digital.unmet(10, 16000)
+    assert digital.unmet(10, 8000, 3.0) and not digital.unmet(10, 16000, 3.0)
+    for identity in rules.IDENTITY_MODELS.values():  # DOCUMENTED: at least 1.5 s of voice
+        rate = identity.min_sample_rate
+        assert identity.unmet(3.5, rate, 1.49) and not identity.unmet(3.5, rate, 1.5)
+    assert not rules.MESSAGE_MODELS["default"].unmet(3.5, 8000, 0.0)
     assert rules.AUTHENTICITY_MODELS["default"].deprecated_fields
     assert rules.AUTHENTICITY_MODELS["telephone"].deprecated_fields
     assert rules.IDENTITY_MODELS["phone"].name == "phone/v1.1"

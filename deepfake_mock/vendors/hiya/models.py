@@ -432,7 +432,8 @@ class Backend:
             raise error(409)
         if audio_doc["state"] != "available":
             raise error(400, AUDIO_NOT_AVAILABLE)
-        if rules.VOICEPRINT_MODELS[vp["model"]].unmet(audio_doc["duration"], audio_doc["sample_rate"]):
+        model = rules.VOICEPRINT_MODELS[vp["model"]]
+        if model.unmet(audio_doc["duration"], audio_doc["sample_rate"], audio_doc["voice"]):
             raise error(400, REQUIREMENTS_NOT_MET)
         if audio_doc["identity"] not in (None, vp["identity"]):
             raise error(400, AUDIO_OF_ANOTHER_IDENTITY)
@@ -549,7 +550,7 @@ class Backend:
     def _admit(self, space: dict, audio: dict, model, operation: str):
         """The checks every verification shares, in order (model requirements, then credits),
         and its verdict."""
-        if model.unmet(audio["duration"], audio["sample_rate"]):
+        if model.unmet(audio["duration"], audio["sample_rate"], audio["voice"]):
             raise error(400, REQUIREMENTS_NOT_MET)
         self._require_credit(space["owner"])
         return self._verdict(audio, operation)
@@ -594,16 +595,14 @@ class Backend:
             raise error(400, VOICEPRINT_NOT_COMPUTED)
         model = rules.IDENTITY_MODELS[vp["model"]]
         verdict = self._admit(space, audio, model, "create_identity_verification")
-        valid = audio["voice"] >= rules.MIN_VOICE - 1e-9
         identity_score = (analysis.round_score(float(verdict.score)) if verdict.score is not None
                           else analysis.identity_score(audio["id"] in vp["audios"],
                                                        self._u("identity", audio["digest"], vp["id"])))
         doc = {"type": "identity", "alias": body.get("alias"), "model": model.name,
                "identity": vp["identity"], "voiceprint": vp["id"],
-               "identity_score": identity_score if valid else None,
-               "synthesis": analysis.round_score(1.0 - verdict.probability) if valid else None,
-               "replay": self._replay(verdict, audio) if valid else None,
-               "final_state": "performed" if valid else "performedWithoutScore"}
+               "identity_score": identity_score,
+               "synthesis": analysis.round_score(1.0 - verdict.probability),
+               "replay": self._replay(verdict, audio), "final_state": "performed"}
         doc = self._store_verification(space, audio, doc, verdict)
         self._bump(C_IDENTITIES, vp["identity"], "verifications")
         self._bump(C_VOICEPRINTS, vp["id"], "verifications")
