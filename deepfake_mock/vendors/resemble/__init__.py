@@ -24,17 +24,17 @@ DEFAULTS = {
     "batch_max_bytes": BATCH_MAX_BYTES,
     "prefer_wait_seconds": 60,                  # longest Prefer: wait, in emulator seconds
     "media_dirs": {},                           # {"https://media.example.org/": "/srv/media"}
-    "url_allow_hosts": ["loopback"],            # hosts whose url media is fetched
-    "url_fetch_timeout": 10,
-    "url_max_bytes": 2048 * MIB,
-    "callback_allow_hosts": ["loopback"],       # hosts that receive callbacks
+    "url_allow_hosts": ["loopback"],            # where url media is fetched from (core.outbound)
+    "url_fetch_timeout": 10,                    # seconds for a whole download, connect to last byte
+    "url_max_bytes": MAX_UPLOAD_BYTES,          # a longer body is not read: the detect fails
+    "callback_allow_hosts": ["loopback"],       # where callbacks are POSTed (core.outbound)
     "callback_worker": True,                    # background delivery thread in each process
     "callback_poll_interval_seconds": 0.1,      # how often it looks for work (real time)
     "callback_max_attempts": 5,
     "callback_backoff_seconds": 1.0,            # before the 2nd attempt (emulator time)
     "callback_backoff_factor": 2.0,
     "callback_max_delay_seconds": 300.0,
-    "callback_timeout_seconds": 5.0,
+    "callback_timeout_seconds": 5.0,            # for a whole POST, connect to answer
     "media_token_secret": "resemble-emulator-media-token-secret",
     "media_url_base": "https://storage.resemble.mock/detect/",
     "score_format": "string",                   # "string" (seed) or "number" (List example)
@@ -77,6 +77,12 @@ def rate_limited(decision) -> VendorError:
     return err
 
 
+def check_settings(rt, settings) -> None:
+    """Refuse to start with an allow-list entry ``core.outbound`` cannot read."""
+    models.fetch_policy(settings)
+    models.callback_policy(settings)
+
+
 def max_body_bytes(settings) -> int:
     return max(settings["max_upload_bytes"], settings["max_secure_upload_bytes"],
                settings["batch_max_bytes"]) + (1 << 20)
@@ -94,6 +100,7 @@ VENDOR = Vendor(
     authenticate=authenticate,
     rate_limited=rate_limited,
     max_body_bytes=max_body_bytes,
+    bootstrap=check_settings,
     admin=admin_blueprint,
     invalid_request=invalid_request,
 )

@@ -11,8 +11,9 @@ every ``interval`` seconds of real time and:
    (a short lease on the wall clock, so that the worker threads of several gunicorn processes
    never deliver the same attempt twice), POSTs it, and records the attempt. A 2xx ends it
    ``delivered``; anything else schedules the next attempt after the policy's backoff, until
-   ``max_attempts`` have failed (``failed``). A host outside the allow-list is never contacted:
-   the delivery ends ``blocked`` with one recorded attempt saying why.
+   ``max_attempts`` have failed (``failed``). A URL ``core.outbound`` refuses (a host outside
+   the allow-list, an admin path, user information...) is never contacted: the delivery ends
+   ``blocked`` with one recorded attempt saying why.
 
 Every attempt is appended to the delivery document and passed to ``on_attempt`` (the runtime's
 journal), so the admin API shows each one. Because backoff runs on the emulator clock, a test
@@ -27,7 +28,7 @@ import weakref
 from dataclasses import dataclass
 from typing import Callable
 
-from .uploads import host_allowed
+from ...core import outbound
 
 COLLECTION = "resemble_callbacks"
 INDEX = "resemble_callbacks_open"     # ids of deliveries not yet final (waiting or pending)
@@ -37,13 +38,12 @@ FINAL_STATES = ("delivered", "failed", "blocked")
 @dataclass(frozen=True)
 class RetryPolicy:
     """``max_attempts`` POSTs at most; the n-th retry waits ``backoff * factor**(n-1)`` seconds of
-    emulator time, at most ``max_delay``; each POST times out after ``timeout`` real seconds."""
+    emulator time, at most ``max_delay``."""
 
     max_attempts: int = 5
     backoff: float = 1.0
     factor: float = 2.0
     max_delay: float = 300.0
-    timeout: float = 5.0
 
     def delay(self, attempts_made: int) -> float | None:
         """Seconds until the next attempt after ``attempts_made`` failures; None when spent."""
@@ -52,22 +52,15 @@ class RetryPolicy:
         return min(self.max_delay, self.backoff * self.factor ** (attempts_made - 1))
 
 
-def post_json(url: str, body: dict, timeout: float) -> int:
-    """One HTTP POST; the status code, or an exception for a network failure."""
-    import requests
-
-    return requests.post(url, json=body, timeout=timeout,
-                         headers={"Content-Type": "application/json"}).status_code
-
-
 class Outbox:
-    """Delivery documents in the store, scoped by team."""
+    """Delivery documents in the store, scoped by team; ``outbound`` says where and how long."""
 
-    def __init__(self, store, clock, policy: RetryPolicy, allow_hosts, iso: Callable[[float], str]):
+    def __init__(self, store, clock, policy: RetryPolicy, outbound_policy: outbound.Policy,
+                 iso: Callable[[float], str]):
         self._store = store
         self._clock = clock
         self.policy = policy
-        self._allow = list(allow_hosts)
+        self.outbound = outbound_policy
         self._iso = iso
 
     def enqueue(self, delivery_id: str, *, team: str, kind: str, ref: str, url: str) -> dict:
@@ -116,13 +109,6 @@ class Outbox:
         doc = self._store.update(COLLECTION, delivery_id, change)
         return doc if claimed else None
 
-    def allowed(self, url: str) -> bool:
-        from urllib.parse import urlsplit
-        try:
-            return host_allowed(urlsplit(url).hostname, self._allow)
-        except ValueError:
-            return False
-
     def record(self, delivery_id: str, *, status: int | None, error: str | None,
                elapsed_ms: int, blocked: bool = False) -> dict | None:
         """Append an attempt and move the delivery on: delivered, retry later, failed, blocked."""
@@ -152,11 +138,12 @@ class Outbox:
 
 class DeliveryWorker:
     """The thread that empties an outbox. ``resolve_body(delivery)`` returns the callback body
-    once the referenced job is terminal (None while it is still processing); ``send(url, body,
-    timeout)`` performs the POST; ``on_attempt(delivery, attempt)`` records it (the journal)."""
+    once the referenced job is terminal (None while it is still processing); ``send(target, policy,
+    body)`` POSTs to a checked target (``outbound.post_json``); ``on_attempt(delivery, attempt)``
+    records it (the journal)."""
 
     def __init__(self, outbox: Outbox, *, resolve_body: Callable[[dict], dict | None],
-                 send: Callable[[str, dict, float], int] = post_json,
+                 send: Callable[[outbound.Target, outbound.Policy, dict], int] = outbound.post_json,
                  on_attempt: Callable[[dict, dict], None] | None = None,
                  interval: float = 0.1, idle_exit: float = 60.0):
         self.outbox = outbox
@@ -194,16 +181,15 @@ class DeliveryWorker:
     def _attempt(self, doc: dict) -> None:
         started = time.monotonic()
         status, error, blocked = None, None, False
-        if not self.outbox.allowed(doc["url"]):
-            blocked = True
-            error = "callback host is not in resemble.callback_allow_hosts; not contacted"
-        else:
-            try:
-                status = int(self._send(doc["url"], doc["body"], self.outbox.policy.timeout))
-                if not 200 <= status < 300:
-                    error = f"receiver answered HTTP {status}"
-            except Exception as exc:  # any network failure is a failed attempt, never a crash
-                error = f"{type(exc).__name__}: {exc}"
+        try:
+            target = outbound.check(doc["url"], self.outbox.outbound)
+            status = int(self._send(target, self.outbox.outbound, doc["body"]))
+            if not 200 <= status < 300:
+                error = f"receiver answered HTTP {status}"
+        except outbound.Refused as exc:
+            blocked, error = True, f"{exc.reason}; not contacted"
+        except Exception as exc:  # any network failure is a failed attempt, never a crash
+            error = f"{type(exc).__name__}: {exc}"
         elapsed_ms = int((time.monotonic() - started) * 1000)
         updated = self.outbox.record(doc["id"], status=status, error=error,
                                      elapsed_ms=elapsed_ms, blocked=blocked)

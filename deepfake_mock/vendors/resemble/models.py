@@ -25,6 +25,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from ...core import outbound
 from ...core.errors import VendorError
 from ...core.journal import shorten
 from ...core.media import MediaInfo, probe
@@ -183,8 +184,7 @@ def media_from_token(rt, settings, token: str, team: str) -> Media:
 def media_from_url(rt, settings, url: str) -> Media:
     """The bytes behind ``url``, from the local media directories or an allowed host only."""
     name = uploads.filename_from_url(url)
-    source = uploads.resolve_media_url(url, dict(settings["media_dirs"]),
-                                       list(settings["url_allow_hosts"]))
+    source = uploads.resolve_media_url(url, dict(settings["media_dirs"]))
     if source.kind == "refused":
         return Media(None, 0, None, name, None, url=url, failure=uploads.UNREACHABLE)
     writer = SpoolWriter(rt.spool_dir, settings["url_max_bytes"])
@@ -193,8 +193,9 @@ def media_from_url(rt, settings, url: str) -> Media:
             with open(source.location, "rb") as fh:
                 writer.copy_from(fh)
         else:
-            _fetch(source.location, writer, settings["url_fetch_timeout"])
-    except (OSError, TooLarge, _FetchFailed):
+            policy = fetch_policy(settings)
+            outbound.get(outbound.check(url, policy), policy, writer.write)
+    except (OSError, TooLarge, outbound.Refused, outbound.Failed):
         writer.discard()
         return Media(None, 0, None, name, None, url=url, failure=uploads.UNREACHABLE)
     spooled = writer.finish(name)
@@ -210,21 +211,16 @@ def media_from_url(rt, settings, url: str) -> Media:
     return Media(spooled.path, spooled.size, spooled.digest, name, info, url=url)
 
 
-class _FetchFailed(Exception):
-    pass
+def fetch_policy(settings) -> outbound.Policy:
+    """Where ``url`` media may be fetched from, within one deadline and a size cap."""
+    return outbound.Policy.of(settings["url_allow_hosts"], "resemble.url_allow_hosts",
+                              settings["url_fetch_timeout"], settings["url_max_bytes"])
 
 
-def _fetch(url: str, writer: SpoolWriter, timeout: float) -> None:
-    import requests
-
-    try:
-        with requests.get(url, stream=True, timeout=timeout, allow_redirects=False) as r:
-            if not 200 <= r.status_code < 300:
-                raise _FetchFailed(r.status_code)
-            for chunk in r.iter_content(SpoolWriter.CHUNK):
-                writer.write(chunk)
-    except (requests.RequestException, ValueError, UnicodeError) as exc:
-        raise _FetchFailed(str(exc)) from exc
+def callback_policy(settings) -> outbound.Policy:
+    """Where callbacks may be POSTed, each attempt within one deadline."""
+    return outbound.Policy.of(settings["callback_allow_hosts"], "resemble.callback_allow_hosts",
+                              settings["callback_timeout_seconds"])
 
 
 def guess_media_type(filename: str | None) -> str:
@@ -755,9 +751,8 @@ def outbox(rt, settings):
     policy = RetryPolicy(max_attempts=settings["callback_max_attempts"],
                          backoff=settings["callback_backoff_seconds"],
                          factor=settings["callback_backoff_factor"],
-                         max_delay=settings["callback_max_delay_seconds"],
-                         timeout=settings["callback_timeout_seconds"])
-    return Outbox(rt.store, rt.clock, policy, settings["callback_allow_hosts"], iso)
+                         max_delay=settings["callback_max_delay_seconds"])
+    return Outbox(rt.store, rt.clock, policy, callback_policy(settings), iso)
 
 
 def enqueue_callback(rt, settings, *, team: str, kind: str, ref: str, url: str) -> dict:

@@ -5,14 +5,13 @@ extension must be on the vendor's list, the content type must be audio/*, video/
 matching it (or application/octet-stream), the file must not be empty and not above the cap.
 What the media *is* (audio, image, video) is decided afterwards from the bytes.
 
-``url`` media is never fetched from the internet: a URL under a configured prefix is read from a
-local directory, a URL on an allow-listed host is fetched, anything else is refused (the detect
-then fails as it would for an unreachable URL).
+``url`` media under a configured prefix is read from a local directory; any other URL is for
+``core.outbound`` to fetch (from an allow-listed address only) or refuse, and the detect then
+fails as it would for an unreachable URL.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import posixpath
 import re
@@ -123,32 +122,6 @@ def filename_from_url(url: str) -> str | None:
 
 # --- url media ---------------------------------------------------------------------------------
 
-def host_allowed(host: str | None, allow: list[str] | tuple[str, ...]) -> bool:
-    """``loopback`` matches localhost and loopback addresses; ``*`` any host; ``*.example.org``
-    any subdomain of example.org; anything else an exact host name or address."""
-    if not host:
-        return False
-    host = host.lower().strip("[]").rstrip(".")
-    for entry in allow:
-        entry = entry.lower().strip()
-        if entry == "*":
-            return True
-        if entry == "loopback":
-            if host == "localhost" or host.endswith(".localhost"):
-                return True
-            try:
-                if ipaddress.ip_address(host).is_loopback:
-                    return True
-            except ValueError:
-                pass
-        elif entry.startswith("*."):
-            if host.endswith(entry[1:]):
-                return True
-        elif host == entry.strip("[]"):
-            return True
-    return False
-
-
 @dataclass(frozen=True)
 class MediaSource:
     """Where the bytes of a ``url`` come from: ``local`` (path), ``fetch`` (url) or ``refused``."""
@@ -157,10 +130,9 @@ class MediaSource:
     location: str | None = None
 
 
-def resolve_media_url(url: str, media_dirs: dict[str, str],
-                      allow_hosts: list[str] | tuple[str, ...]) -> MediaSource:
+def resolve_media_url(url: str, media_dirs: dict[str, str]) -> MediaSource:
     """A URL under a ``media_dirs`` prefix maps to a file in that directory (longest prefix wins;
-    the query string is ignored); a URL on an allowed host is fetched; the rest is refused."""
+    the query string is ignored), or is refused when there is none; any other is to fetch."""
     for prefix in sorted(media_dirs, key=len, reverse=True):
         if url.startswith(prefix):
             rest = unquote(url[len(prefix):].split("?", 1)[0].split("#", 1)[0]).lstrip("/")
@@ -169,10 +141,4 @@ def resolve_media_url(url: str, media_dirs: dict[str, str],
             if rest and path.startswith(root + os.sep) and os.path.isfile(path):
                 return MediaSource("local", path)
             return MediaSource("refused")
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        return MediaSource("refused")
-    if host_allowed(host, allow_hosts):
-        return MediaSource("fetch", url)
-    return MediaSource("refused")
+    return MediaSource("fetch", url)
