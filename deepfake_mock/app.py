@@ -13,6 +13,7 @@ from .core.specs import Specs
 from .registry import VENDORS, bootstrap
 from .settings import Settings, load_settings
 from .web import pipeline
+from .web.jsonbody import DepthLimitedJSONProvider
 from .web.uploads import SpoolingRequest
 
 SPEC_DIR = Path(__file__).resolve().parent / "openapi"
@@ -34,6 +35,7 @@ def create_app(settings: Settings | Mapping | None = None) -> Flask:
 
     app = Flask(__name__)
     app.request_class = SpoolingRequest
+    app.json = DepthLimitedJSONProvider(app)
     app.json.sort_keys = False
     app.config["MAX_FORM_MEMORY_SIZE"] = 1 << 20
     rt = Runtime(settings, {v.slug: v.progression for v in VENDORS},

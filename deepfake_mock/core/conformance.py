@@ -12,7 +12,6 @@ vendor's own errors, and is not repeated here.
 from __future__ import annotations
 
 import copy
-import json
 import logging
 import re
 from dataclasses import asdict, dataclass
@@ -33,6 +32,7 @@ from openapi_core.validation.schemas import oas31_schema_validators_factory
 from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
 from werkzeug.datastructures import Headers, MultiDict
 
+from . import jsonbody
 from .specs import Spec
 
 log = logging.getLogger("deepfake_mock")
@@ -169,7 +169,7 @@ class RequestChecker:
             document = _form_document(request.form, request.files, schema)
         elif request.body is not None:
             try:
-                document = json.loads(request.body)
+                document = jsonbody.loads(request.body)
             except ValueError:
                 return [Violation("body", None, "syntax", "The body is not valid JSON")]
         else:

@@ -14,13 +14,13 @@ import binascii
 import hashlib
 import hmac
 import io
-import json
 import math
 import re
 import struct
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from ...core import jsonbody
 from ...core.errors import VendorError
 from ...core.media import MediaInfo, probe
 from . import errors
@@ -209,8 +209,8 @@ def parse_frames_json(raw: bytes, error_status: str = errors.ERROR) -> list:
     if not raw.strip():
         raise errors.no_file(error_status)
     try:
-        document = json.loads(raw)
-    except (ValueError, RecursionError):
+        document = jsonbody.loads(raw)
+    except ValueError:
         raise errors.invalid_json(error_status) from None
     if not isinstance(document, dict):
         raise errors.no_file(error_status)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 
 from flask import Blueprint, request, url_for
 from marshmallow import ValidationError
 
 from ... import __version__
+from ...core import jsonbody
 from ...core.media import probe
 from ...web.uploads import spooled_file
 from ...web.vendor import runtime, vendor_settings
@@ -93,7 +93,7 @@ def _options(settings, raw_config: str | None) -> Options:
     operations = list(models.available_operations(settings))
     if raw_config is not None:
         try:
-            config = json.loads(raw_config)
+            config = jsonbody.loads(raw_config)
         except ValueError:
             raise error(400)
         if not isinstance(config, dict):
