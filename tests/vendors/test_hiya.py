@@ -135,7 +135,7 @@ def test_get_user(client):
     assert r.status_code == 200
     assert r.json == {"id": r.json["id"], "handle": "user-a", "alias": "User A",
                       "email": "user.a@email.com", "emailVerified": True, "state": "verified",
-                      "orgs": 1, "spaces": 1, "createdAt": "2026-01-01T00:00:00.000000Z"}
+                      "orgs": 1, "spaces": 2, "createdAt": "2026-01-01T00:00:00.000000Z"}
 
 
 def test_regional_base_paths_share_state_and_refuse_other_regions(client):
@@ -153,13 +153,19 @@ def test_unknown_paths_and_methods_use_the_vendor_body(client):
 
 # ---- spaces and isolation -----------------------------------------------------------------
 
-def test_each_user_owns_a_main_space(client):
-    r = client.get(SPACE, headers=KEY_A)
+@pytest.mark.parametrize("owner, key, owner_type", [("user-a", KEY_A, "user"),
+                                                     ("user-b", KEY_B, "user"),
+                                                     ("org-a", KEY_A, "org")])
+@pytest.mark.parametrize("handle", ["main", "demo"])
+def test_every_owner_has_the_example_scripts_spaces(client, owner, key, owner_type, handle):
+    """The vendor's examples default to `main`, or `demo` for batch testing: both exist."""
+    r = client.get(f"{V1}/spaces/{owner}/{handle}", headers=key)
     assert r.status_code == 200
-    assert r.json["handle"] == "main"
-    assert r.json["owner"] == {"type": "user", "handle": "user-a", "alias": "User A"}
+    assert r.json["handle"] == handle
+    assert r.json["owner"]["type"] == owner_type and r.json["owner"]["handle"] == owner
     assert {k: r.json[k] for k in ("audios", "voiceprints", "verifications", "identities")} == \
         {"audios": 0, "voiceprints": 0, "verifications": 0, "identities": 0}
+    assert create_audio(client, space=f"{V1}/spaces/{owner}/{handle}", headers=key).status_code == 201
 
 
 def test_another_users_space_is_403_and_unknown_owner_or_space_404(client):
@@ -193,8 +199,9 @@ def test_resources_of_another_space_are_not_found(client):
 
 
 def test_update_space_alias_and_handle(settings):
-    settings["vendors"] = {"hiya": {"spaces": [{"owner": "user-a", "handle": "demo"}]}}
+    settings["vendors"] = {"hiya": {"spaces": [{"owner": "user-a", "handle": "calls"}]}}
     client = create_app(settings).test_client()
+    assert client.get(f"{V1}/user", headers=KEY_A).json["spaces"] == 3
     r = client.patch(SPACE, json={"alias": "Main space"}, headers=KEY_A)
     assert r.status_code == 200 and r.json["alias"] == "Main space"
     assert_error(client.patch(SPACE, json={"handle": "demo"}, headers=KEY_A), 409, "Resource collision")
@@ -204,7 +211,7 @@ def test_update_space_alias_and_handle(settings):
     assert client.get(f"{V1}/spaces/user-a/renamed", headers=KEY_A).json["alias"] == "Main space"
     assert_error(client.patch(f"{V1}/spaces/user-a/demo", json={"handle": "Bad Handle"},
                               headers=KEY_A), 400, "Invalid request")
-    assert client.get(f"{V1}/user", headers=KEY_A).json["spaces"] == 2
+    assert client.get(f"{V1}/user", headers=KEY_A).json["spaces"] == 3
 
 
 # ---- audios -------------------------------------------------------------------------------

@@ -10,14 +10,14 @@ from . import models
 from .routes import admin, blueprint
 
 DEFAULTS = {
-    # users sign in with handle + password; each owns a space "main"
+    # users sign in with handle + password; each owns the spaces "main" and "demo"
     "users": [
         {"handle": "user-a", "alias": "User A", "email": "user.a@email.com",
          "password": "correct-horse-1", "orgs": ["org-a"]},
         {"handle": "user-b", "alias": "User B", "email": "user.b@email.com",
          "password": "correct-horse-2", "orgs": []},
     ],
-    "orgs": [{"handle": "org-a", "alias": "Org A"}],       # each owns a space "main" too
+    "orgs": [{"handle": "org-a", "alias": "Org A"}],       # each owns "main" and "demo" too
     "api_keys": {"hiya-key-user-a": "user-a", "hiya-key-user-b": "user-b"},  # key -> user
     "spaces": [],                          # more spaces: [{"owner": h, "handle": h, "alias": a}]
     "credits": 1000,                       # verifications each owner may perform

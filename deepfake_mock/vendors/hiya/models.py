@@ -37,6 +37,9 @@ C_VERIFICATIONS = "hiya:verifications"
 C_RECORDS = "hiya:records"
 
 STATES = ("performing", "performed", "performedWithoutScore", "error")
+# The vendor's example scripts use a space `main`, or `demo` (batch testing): both exist for
+# every owner so that they run unmodified.
+DEFAULT_SPACES = ("main", "demo")
 TYPES = ("authenticity", "identity", "message")
 
 # Status -> (code, message). 404 / 409 / 429 are DOCUMENTED; the others are the emulator's.
@@ -127,11 +130,13 @@ def validate_settings(settings) -> None:
 
 
 def bootstrap(rt, settings) -> None:
-    """Every user and organisation owns a space ``main``; ``spaces`` adds more. Idempotent: a
-    space renamed through the API keeps its new handle across restarts with a state file."""
+    """Every user and organisation owns the spaces the vendor's example scripts default to
+    (``DEFAULT_SPACES``); ``spaces`` adds more. Idempotent: a space renamed through the API keeps
+    its new handle across restarts with a state file."""
     validate_settings(settings)
     rt.store.insert("hiya:meta", "epoch", {"at": rt.clock.now()})
-    wanted = [(o.type, o.handle, "main", None) for o in owners(settings).values()]
+    wanted = [(o.type, o.handle, handle, None)
+              for o in owners(settings).values() for handle in DEFAULT_SPACES]
     for extra in settings["spaces"]:
         owner = owners(settings)[extra["owner"]]
         wanted.append((owner.type, owner.handle, extra["handle"], extra.get("alias")))
