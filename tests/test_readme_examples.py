@@ -10,9 +10,9 @@ The rules, for whoever edits the README:
 - The blocks run in README order, each as a separate process (``bash -euo pipefail``, or this
   Python with ``deepfake_mock`` installed), in one temporary directory holding a link to
   ``examples/``: a block may use files an earlier block wrote (``voice.wav``), never its
-  variables. ``http://127.0.0.1:8080`` (``make run``) is
-  replaced by the URL of a real server (``deepfake-mock serve``, two workers, SQLite state, the
-  default seed and the system clock, as ``make run``).
+  variables. ``http://127.0.0.1:8080`` (``make run``) is replaced by the URL of a real server
+  (``deepfake-mock serve``, two workers, SQLite state, the default seed and the system clock,
+  as ``make run``).
 - A block must exit 0. When the next fenced block is ```json, with no heading between them, it
   is the answer the block prints: the block's output, read as a sequence of JSON documents,
   must match it document by document. Every key shown must be there with the value shown
@@ -23,7 +23,6 @@ The rules, for whoever edits the README:
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -173,7 +172,7 @@ def test_every_example_in_the_readme_runs_and_answers_as_shown(server, tmp_path)
     for example in examples:
         script = example.block.text.replace(README_URL, server.url)
         run = subprocess.run([*RUNNERS[example.block.lang], script], cwd=tmp_path,
-                             env=os.environ, capture_output=True, text=True, timeout=30)
+                             capture_output=True, text=True, timeout=30)
         assert run.returncode == 0, f"{example} exited {run.returncode}:\n{run.stderr}{run.stdout}"
         if example.answer is None:
             continue
@@ -182,7 +181,8 @@ def test_every_example_in_the_readme_runs_and_answers_as_shown(server, tmp_path)
             printed = json_documents(run.stdout)
         except json.JSONDecodeError as error:
             pytest.fail(f"{example} printed what is not JSON ({error}):\n{run.stdout}")
-        assert len(printed) == len(shown), f"{example} printed {len(printed)} answers:\n{run.stdout}"
+        assert len(printed) == len(shown), \
+            f"{example} printed {len(printed)} answers, the README {len(shown)}:\n{run.stdout}"
         for i, (want, got) in enumerate(zip(shown, printed)):
             assert mismatch(want, got) is None, \
                 f"{example}, answer {i + 1}: {mismatch(want, got)}\n{run.stdout}"
