@@ -34,10 +34,12 @@ class Settings:
     vendor: str | None = None                 # single-vendor mode: that vendor at the root
     fail_fast: bool = False                   # re-raise unexpected exceptions (for debugging)
     strict: str = "off"                       # requests checked against the spec: off|record|reject
+    admin_token: str | None = None            # set: every admin request needs Bearer <token>
+    admin_hosts: tuple[str, ...] = ()         # Host names the admin API answers besides loopback
     secret_headers: tuple[str, ...] = ("authorization", "x-api-key", "cookie",
                                        "proxy-authorization", "x-auth-token")
-    secret_fields: tuple[str, ...] = ("password", "sign", "secret", "api_secret", "token",
-                                      "api_key")
+    secret_fields: tuple[str, ...] = ("password", "sign", "signature", "secret", "api_secret",
+                                      "token", "api_key", "private_key")
     vendors: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def vendor_settings(self, slug: str) -> Mapping[str, Any]:

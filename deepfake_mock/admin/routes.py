@@ -14,8 +14,19 @@ from ..core.journal import CRITERIA
 from ..registry import BY_SLUG, bootstrap
 from ..settings import as_dict
 from ..web.vendor import runtime
+from . import guard
 
 blueprint = Blueprint("admin", __name__)
+guard.install(blueprint, lambda: runtime().settings)
+
+
+@blueprint.after_app_request
+def mask_known_secrets(response):
+    """No admin answer shows a configured credential, whatever route built it."""
+    if request.path.startswith(guard.PREFIX + "/") and response.is_json \
+            and not response.direct_passthrough:
+        response.set_data(runtime().redaction.json_text(response.get_data(as_text=True)))
+    return response
 
 
 @blueprint.errorhandler(AdminError)
@@ -60,7 +71,8 @@ def list_vendors():
 
 @blueprint.get("/settings")
 def get_settings():
-    return as_dict(runtime().settings)
+    """The effective settings, every configured secret masked."""
+    return runtime().redaction.redact(as_dict(runtime().settings))
 
 
 @blueprint.post("/reset")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 from .errors import AdminError
+from ..settings import Settings
+from .redaction import Redaction
 
 LOG = "journal"
 CRITERIA = ("vendor", "operation", "method", "path", "status", "request_id")
-REDACTED = "[redacted]"
 FIELD_PREVIEW = 256      # characters of one string value the journal keeps
 
 
@@ -21,23 +22,6 @@ def shorten(value):
     if isinstance(value, list):
         return [shorten(v) for v in value[:50]]
     return value
-
-
-def redact_headers(headers: dict[str, str], secret_headers: frozenset[str]) -> dict[str, str]:
-    """Replace secret header values; an Authorization header keeps its scheme."""
-    out = {}
-    for name, value in headers.items():
-        if name.lower() not in secret_headers:
-            out[name] = value
-        elif name.lower() == "authorization" and " " in value:
-            out[name] = f"{value.split(' ', 1)[0]} {REDACTED}"
-        else:
-            out[name] = REDACTED
-    return out
-
-
-def redact_fields(fields: dict, secret_fields: frozenset[str]) -> dict:
-    return {k: (REDACTED if str(k).lower() in secret_fields else v) for k, v in fields.items()}
 
 
 def matches(entry: dict, criteria: dict) -> bool:
@@ -65,13 +49,16 @@ def _parsed(entry: dict) -> dict:
 
 
 class Journal:
-    def __init__(self, store, bound: int):
+    """Entries are kept with their secrets masked by ``redaction`` (the runtime's policy)."""
+
+    def __init__(self, store, bound: int, redaction: Redaction | None = None):
         self._store = store
         self.bound = bound
+        self.redaction = redaction or Redaction.from_settings(Settings())
 
     def record(self, entry: dict, tally: str | None = None) -> None:
-        """Keep ``entry``; with ``tally``, count one for it in the same commit."""
-        self._store.append_log(LOG, entry, self.bound, tally)
+        """Keep ``entry``, secrets masked; with ``tally``, count one for it in the same commit."""
+        self._store.append_log(LOG, self.redaction.redact(entry), self.bound, tally)
 
     def entries(self, criteria: dict | None = None, limit: int | None = None) -> list[dict]:
         """Oldest first; ``limit`` keeps the newest."""

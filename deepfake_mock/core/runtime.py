@@ -17,6 +17,7 @@ from .faults import Faults
 from .jobs import Jobs, Progression
 from .journal import Journal
 from .ratelimit import RateLimiter
+from .redaction import Redaction
 from .rng import Ids
 from .specs import Specs
 from .store import open_store
@@ -39,7 +40,8 @@ class Runtime:
         self.jobs = Jobs(self.store, self.clock, self.progression)
         self.verdicts = Verdicts(self.store, self.ids, self.seed)
         self.faults = Faults(self.store, self.ids)
-        self.journal = Journal(self.store, settings.journal_limit)
+        self.redaction = Redaction.from_settings(settings)
+        self.journal = Journal(self.store, settings.journal_limit, self.redaction)
         self.limiter = RateLimiter(self.store, self.clock)
         self.violations = Violations(self.store, settings.journal_limit)
         self.coverage = Coverage(self.store, specs)

@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..core.coverage import Coverage
 from ..core.errors import VendorError
-from ..core.journal import redact_fields, redact_headers, shorten
+from ..core.journal import shorten
 from .conformance import check_contract
 from .uploads import discard_unkept
 from .vendor import Vendor, runtime
@@ -202,9 +202,8 @@ def _drop_connection() -> Response:
 # ---- journal -------------------------------------------------------------------------------
 
 def _journal(ctx: RequestContext, response: Response) -> None:
+    """One journal entry (the journal masks its secrets by the runtime's redaction policy)."""
     rt = runtime()
-    secret_headers = frozenset(rt.settings.secret_headers)
-    secret_fields = frozenset(rt.settings.secret_fields)
     entry = {
         "request_id": ctx.request_id,
         "time": rt.clock.now(),
@@ -213,8 +212,8 @@ def _journal(ctx: RequestContext, response: Response) -> None:
         "method": request.method,
         "path": request.path,
         "query": request.args.to_dict(flat=False),
-        "headers": redact_headers(dict(request.headers), secret_headers),
-        "body": _request_body(secret_fields),
+        "headers": dict(request.headers),
+        "body": _request_body(),
         "status": None if ctx.dropped else response.status_code,
         "response": {"headers": dict(response.headers), "body": _response_body(response)},
         "duration_ms": round((time.perf_counter() - ctx.started) * 1000, 3),
@@ -230,19 +229,16 @@ def _journal(ctx: RequestContext, response: Response) -> None:
 _VIOLATION_CONTEXT = ("request_id", "time", "vendor", "operation", "method", "path", "status")
 
 
-def _request_body(secret_fields: frozenset[str]) -> dict | None:
+def _request_body() -> dict | None:
     parsed = request.__dict__
     if "form" in parsed or "files" in parsed:
         form = {k: shorten(v) for k, v in request.form.items()}
         files = [{"field": name, "filename": f.filename, "content_type": f.mimetype,
                   "size": getattr(f.stream, "size", None)}
                  for name, f in request.files.items(multi=True)]
-        return {"form": redact_fields(form, secret_fields), "files": files}
+        return {"form": form, "files": files}
     if request.is_json and (request.content_length or 0) <= 1 << 20:
-        body = request.get_json(silent=True)
-        if isinstance(body, dict):
-            return {"json": redact_fields(shorten(body), secret_fields)}
-        return {"json": shorten(body)}
+        return {"json": shorten(request.get_json(silent=True))}
     return {"size": request.content_length} if request.content_length else None
 
 
