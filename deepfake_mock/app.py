@@ -14,6 +14,7 @@ from .registry import VENDORS, bootstrap
 from .settings import Settings, load_settings
 from .web import pipeline
 from .web.jsonbody import DepthLimitedJSONProvider
+from .web.methods import ExactAllowFlask
 from .web.uploads import SpoolingRequest
 
 SPEC_DIR = Path(__file__).resolve().parent / "openapi"
@@ -33,7 +34,7 @@ def create_app(settings: Settings | Mapping | None = None) -> Flask:
         raise ValueError(f"unknown vendor {settings.vendor!r}; choose from {', '.join(vendors)}")
     single = vendors.get(settings.vendor) if settings.vendor else None
 
-    app = Flask(__name__)
+    app = ExactAllowFlask(__name__)
     app.request_class = SpoolingRequest
     app.json = DepthLimitedJSONProvider(app)
     app.json.sort_keys = False

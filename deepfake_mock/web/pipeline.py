@@ -23,6 +23,7 @@ from ..core.coverage import Coverage
 from ..core.errors import VendorError
 from ..core.journal import shorten
 from .conformance import check_contract
+from .methods import allowed_methods
 from .uploads import discard_unkept
 from .vendor import Vendor, runtime
 
@@ -115,11 +116,12 @@ def install(app: Flask, vendors: dict[str, Vendor], single: Vendor | None) -> No
             vendor_for_path() if request.endpoint is None else None)
         if vendor is None:
             return None
-        operation = request.endpoint.rsplit(".", 1)[-1] if request.endpoint else None
+        operation = (request.endpoint.rsplit(".", 1)[-1]
+                     if request.endpoint and request.method != "OPTIONS" else None)
         g.ctx = RequestContext(vendor, operation, uuid.uuid4().hex)
         runtime().store.pin_meta()  # one read of every knob (clock, faults, limits) per request
         if operation is None:
-            return None  # unknown path: the routing error is rendered by the vendor below
+            return None  # OPTIONS, or an unknown path (its routing error is rendered below)
         for step in STEPS:
             answer = step(g.ctx)
             if answer is not None:
@@ -157,10 +159,12 @@ def install(app: Flask, vendors: dict[str, Vendor], single: Vendor | None) -> No
         ctx = g.get("ctx")
         vendor = ctx.vendor if ctx else vendor_for_path()
         if vendor is None:
-            return {"error": exc.description or exc.name}, exc.code or 500
-        response = _render(vendor.status_error(exc.code or 500), vendor)
-        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
-            response.headers["Allow"] = ", ".join(exc.valid_methods)
+            response = app.make_response(({"error": exc.description or exc.name},
+                                          exc.code or 500))
+        else:
+            response = _render(vendor.status_error(exc.code or 500), vendor)
+        if isinstance(exc, MethodNotAllowed):
+            response.headers["Allow"] = ", ".join(allowed_methods(app.url_map, request.environ))
         return response
 
     @app.errorhandler(Exception)

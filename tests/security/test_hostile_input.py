@@ -23,7 +23,7 @@ CREDENTIALS = {"resemble": RESEMBLE, "hiya": HIYA, "glair": GLAIR}
 SPACE = "/hiya/v1/spaces/user-a/main"
 PHONEXIA_AV = "/phonexia/api/technology/experimental/authenticity-verification"
 # path parameters that name resources the fixtures create (anything else gets "x")
-PATH_VALUES = {"owner": "user-a", "space": "main"}
+PATH_VALUES = {"owner": "user-a", "space": "main", "slug": "resemble"}
 
 
 def spec_operations(include_admin: bool = True) -> list[tuple[str, Spec]]:
@@ -44,8 +44,10 @@ def json_operations() -> list[tuple[str, str, str]]:
     return found
 
 
-def concrete(path: str) -> str:
-    return re.sub(r"\{([^}]+)\}", lambda m: PATH_VALUES.get(m.group(1), "x"), path)
+def url_of(prefix: str, path: str) -> str:
+    """A URL of a spec path (the admin spec's paths already start with /_admin)."""
+    path = re.sub(r"\{([^}]+)\}", lambda m: PATH_VALUES.get(m.group(1), "x"), path)
+    return path if prefix == "_admin" else f"/{prefix}{path}"
 
 
 def nested(depth: int, opener: str = "[") -> bytes:
@@ -92,7 +94,7 @@ def test_deep_json_gets_each_vendors_malformed_body_answer(client, detect_uuid):
 def test_every_json_operation_answers_deep_json_as_malformed_json(client, operation, depth,
                                                                    opener):
     prefix, method, path = operation
-    url = f"/{prefix}{concrete(path)}"
+    url = url_of(prefix, path)
     headers = CREDENTIALS.get(prefix, {})
     malformed = client.open(url, method=method, headers=headers, data=b"[1,",
                             content_type="application/json")
@@ -127,3 +129,58 @@ def test_depth_limit_leaves_ordinary_documents_alone():
         jsonbody.loads(nested(65))
     with pytest.raises(ValueError):
         jsonbody.loads(nested(100_000))
+
+
+# ---- 5. OPTIONS and TRACE ----------------------------------------------------------------------
+
+def spec_paths() -> list[tuple[str, str, set[str]]]:
+    """(prefix, spec path, the spec's methods there plus what Flask adds) of every spec."""
+    found = {}
+    for prefix, spec in spec_operations():
+        for op in spec.operations.values():
+            found.setdefault((prefix, op.path), {"OPTIONS"}).add(op.method)
+    for methods in found.values():
+        if "GET" in methods:
+            methods.add("HEAD")
+    return [(prefix, path, methods) for (prefix, path), methods in found.items()]
+
+
+def rendered_405(app, prefix: str) -> tuple[int, dict | str]:
+    """What a vendor (or the admin API) answers a method its path does not have: 405, except
+    where the vendor's catalogue says otherwise (FinAuth: 404 API_NOT_FOUND, its spec's note)."""
+    vendor = {v.slug: v for v in VENDORS}.get(prefix)
+    if vendor is None:
+        return 405, {"error": "The method is not allowed for the requested URL."}
+    with app.test_request_context(f"/{prefix}/"):
+        status, body, _ = vendor.render_error(vendor.status_error(405))
+    return status, body
+
+
+@pytest.mark.parametrize("prefix,path,methods", spec_paths(),
+                         ids=[f"{p}{s}" for p, s, _ in spec_paths()])
+def test_options_and_trace_name_exactly_the_paths_methods(app, client, prefix, path, methods):
+    url = url_of(prefix, path)
+    options = client.options(url)
+    assert options.status_code == 200, (url, options.get_data()[:200])
+    assert set(options.headers["Allow"].split(", ")) == methods
+    trace = client.open(url, method="TRACE", headers=CREDENTIALS.get(prefix, {}))
+    status, body = rendered_405(app, prefix)
+    assert trace.status_code == status
+    assert set(trace.headers["Allow"].split(", ")) == methods
+    assert (trace.get_json() if isinstance(body, dict) else trace.get_data(as_text=True)) == body
+
+
+def test_trace_is_405_in_the_vendors_envelope(client):
+    trace = client.open("/resemble/api/v2/detect/batch", method="TRACE", headers=RESEMBLE)
+    assert (trace.status_code, trace.headers["Allow"]) == (405, "OPTIONS, POST")
+    assert trace.get_json() == {"success": False, "message": "Method not allowed"}
+    trace = client.open(f"{SPACE}/voiceprints/x/y:compute", method="TRACE", headers=HIYA)
+    assert (trace.status_code, trace.headers["Allow"]) == (405, "OPTIONS, POST")
+
+
+def test_options_is_not_an_operation_no_credentials_no_coverage(client, admin):
+    answer = client.options("/resemble/api/v2/detect/batch")
+    assert (answer.status_code, answer.headers["Allow"]) == (200, "OPTIONS, POST")
+    assert [e["operation"] for e in admin.list_requests(vendor="resemble")] == [None]
+    operations = admin.get_coverage("resemble")["vendors"][0]["operations"]
+    assert sum(op["requests"] for op in operations) == 0
