@@ -6,9 +6,16 @@
         ...
         assert mockserver.admin.count_requests(vendor="phonexia") == 2
 
-Without options the emulator runs in-process (a thread, a free port on 127.0.0.1, memory state);
-``--mockserver-url URL`` uses a server you started (``make run``). State is reset before each
-test that uses the ``mockserver`` fixture; mark a test ``no_reset`` to keep the previous state.
+Without options the emulator runs in-process (a thread, a free port on 127.0.0.1, memory state,
+``deepfake_mock.running()``) and is reset before each test that uses the ``mockserver`` fixture
+(mark a test ``no_reset`` to keep the previous state). Its clock is manual: time passes only
+when a test moves it (``admin.advance_clock``); the ``mockserver_system_clock`` marker, or
+``--mockserver-system-clock`` for every test, gives a test the system clock.
+
+``--mockserver-url URL`` uses a server you started (``make run``); the plugin never resets a
+server it did not start, unless ``--mockserver-reset`` says the server is yours.
+``--mockserver-admin-token`` (or ``MOCKSERVER_ADMIN_TOKEN``) is sent to a server that has an
+``admin_token``.
 
 Checking your client: ``--mockserver-strict`` (or the ``mockserver_strict`` marker on a test)
 turns on strict mode and fails a test whose client sent a request that breaks the vendor's spec,
@@ -20,25 +27,34 @@ documented statuses your client's requests reached and which they never saw;
 from __future__ import annotations
 
 import json
+import os
 import tempfile
-import threading
-from dataclasses import dataclass
 
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .admin.client import AdminClient
 from .core.coverage import render_text
+from .embedded import InProcessServer, MockServer
 
 COVERAGE = pytest.StashKey[dict]()
+SEEN_VIOLATIONS = pytest.StashKey[set]()  # violations a strict test found on arrival (not its own)
 
 
 def pytest_addoption(parser):
     group = parser.getgroup("mockserver", "deepfake-api-mock emulator")
     group.addoption("--mockserver-url", default=None,
                     help="use a running emulator at this base URL instead of an in-process one")
+    group.addoption("--mockserver-reset", action="store_true",
+                    help="reset the --mockserver-url server before each test (only if it is "
+                         "yours alone: a shared server's other users lose their state)")
+    group.addoption("--mockserver-admin-token", default=os.environ.get("MOCKSERVER_ADMIN_TOKEN"),
+                    help="the server's admin_token, sent with every admin request "
+                         "(default: $MOCKSERVER_ADMIN_TOKEN)")
     group.addoption("--mockserver-config", default=None,
                     help="settings file (JSON or YAML) for the in-process emulator")
+    group.addoption("--mockserver-system-clock", action="store_true",
+                    help="run every test on the system clock (default: the manual clock, "
+                         "frozen until a test moves it)")
     group.addoption("--mockserver-strict", action="store_true",
                     help="fail every test whose client sent a request off the vendor's spec")
     group.addoption("--mockserver-coverage", action="store_true",
@@ -51,49 +67,8 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "no_reset: keep the emulator's state from the previous test")
     config.addinivalue_line("markers", "mockserver_strict: fail the test if its client sent a "
                                        "request off the vendor's spec")
-
-
-@dataclass
-class MockServer:
-    base_url: str
-    admin: AdminClient
-    single_vendor: str | None = None
-
-    def url(self, vendor: str) -> str:
-        """Base URL of ``vendor``'s real paths (``/<vendor>`` on the combined server)."""
-        return self.base_url if self.single_vendor == vendor else f"{self.base_url}/{vendor}"
-
-    @property
-    def journal(self) -> list[dict]:
-        return self.admin.list_requests()
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """No access log line per request: the journal is the record (``/_admin/journal``)."""
-
-    def log_request(self, code="-", size="-"):
-        pass
-
-
-class InProcessServer:
-    """create_app() served by werkzeug's threaded server on a free loopback port."""
-
-    def __init__(self, settings: dict):
-        from .app import create_app
-
-        self.app = create_app(settings)
-        self._server = make_server("127.0.0.1", 0, self.app, threaded=True,
-                                   request_handler=_QuietHandler)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._server.shutdown()
-        self._thread.join(timeout=10)
+    config.addinivalue_line("markers", "mockserver_system_clock: the emulator's clock follows "
+                                       "the system time during this test")
 
 
 def _wants_coverage(config) -> bool:
@@ -103,21 +78,20 @@ def _wants_coverage(config) -> bool:
 
 @pytest.fixture(scope="session")
 def _mockserver_session(request):
-    url = request.config.getoption("--mockserver-url")
+    config = request.config
+    token = config.getoption("--mockserver-admin-token")
+    url = config.getoption("--mockserver-url")
     if url:
-        admin = AdminClient(url)
+        admin = AdminClient(url, token=token)
         server = MockServer(url.rstrip("/"), admin, admin.get_settings().get("vendor"))
-        yield from _measured(request.config, server)
+        yield from _measured(config, server)
         return
     with tempfile.TemporaryDirectory(prefix="mockserver-") as tmp:
-        settings = {"state": "memory", "spool_dir": f"{tmp}/spool"}
-        config = request.config.getoption("--mockserver-config")
-        if config:
-            settings["config"] = config
+        settings = {"state": "memory", "spool_dir": f"{tmp}/spool", "clock": "manual"}
+        if config.getoption("--mockserver-config"):
+            settings["config"] = config.getoption("--mockserver-config")
         with InProcessServer(settings) as running:
-            server = MockServer(running.url, AdminClient(running.url),
-                                running.app.extensions["deepfake_mock"].settings.vendor)
-            yield from _measured(request.config, server)
+            yield from _measured(config, running.handle(token))
 
 
 def _measured(config, server: MockServer):
@@ -130,6 +104,18 @@ def _measured(config, server: MockServer):
         config.stash[COVERAGE] = server.admin.get_coverage()
 
 
+def _resets(item) -> bool:
+    """Reset before this test: the server is ours (in-process, or ``--mockserver-reset``)."""
+    config = item.config
+    ours = not config.getoption("--mockserver-url") or config.getoption("--mockserver-reset")
+    return bool(ours) and item.get_closest_marker("no_reset") is None
+
+
+def _system_clock(item) -> bool:
+    return bool(item.config.getoption("--mockserver-system-clock") or
+                item.get_closest_marker("mockserver_system_clock"))
+
+
 def _strict(item) -> bool:
     return bool(item.config.getoption("--mockserver-strict") or
                 item.get_closest_marker("mockserver_strict"))
@@ -137,16 +123,19 @@ def _strict(item) -> bool:
 
 @pytest.fixture
 def mockserver(request, _mockserver_session) -> MockServer:
-    """The emulator: ``url(vendor)``, ``admin`` (AdminClient), ``journal``; reset before the test."""
+    """The emulator: ``url(vendor)``, ``admin`` (AdminClient), ``journal``; reset before the
+    test when the server is ours; its clock manual unless the test asks for the system clock."""
     admin = _mockserver_session.admin
-    if request.node.get_closest_marker("no_reset") is None:
+    if _resets(request.node):
         admin.reset()
+    if _system_clock(request.node):
+        admin.set_clock(mode="system")
     if not _strict(request.node):
         yield _mockserver_session
         return
     previous = admin.get_strict()
     admin.set_strict("record")
-    admin.clear_violations()
+    request.node.stash[SEEN_VIOLATIONS] = {v["request_id"] for v in admin.list_violations()}
     yield _mockserver_session
     admin.set_strict(previous)
 
@@ -157,7 +146,8 @@ def pytest_runtest_call(item):
     result = yield
     server = getattr(item, "funcargs", {}).get("mockserver")
     if isinstance(server, MockServer) and _strict(item):
-        violations = server.admin.list_violations()
+        seen = item.stash.get(SEEN_VIOLATIONS, set())
+        violations = [v for v in server.admin.list_violations() if v["request_id"] not in seen]
         if violations:
             pytest.fail(describe_violations(violations), pytrace=False)
     return result

@@ -120,3 +120,65 @@ def test_coverage_report_after_the_run(pytester, tmp_path):
     ])
     data = json.loads(report.read_text())
     assert data["totals"]["operations_reached"] == 1
+
+
+CLOCK_TESTS = '''
+import pytest
+import requests
+
+def clock(mockserver):
+    return requests.get(mockserver.base_url + "/_admin/clock", timeout=10).json()
+
+def test_frozen_until_moved(mockserver):
+    first = clock(mockserver)
+    assert first["mode"] == "manual"
+    assert clock(mockserver)["now"] == first["now"]
+    assert mockserver.admin.advance_clock(60) == first["now"] + 60
+
+@pytest.mark.mockserver_system_clock
+def test_system_clock_asked(mockserver):
+    assert clock(mockserver)["mode"] == "system"
+
+def test_the_next_test_is_manual_again(mockserver):
+    assert clock(mockserver)["mode"] == "manual"
+'''
+
+
+def test_fixture_clock_is_manual_unless_the_marker_asks(pytester):
+    pytester.makepyfile(CLOCK_TESTS)
+    pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider").assert_outcomes(passed=3)
+
+
+def test_system_clock_option_applies_to_every_test(pytester):
+    pytester.makepyfile(CLOCK_TESTS)
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider",
+                                           "--mockserver-system-clock")
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines(["*assert 'system' == 'manual'*"])
+
+
+SHARED_SERVER_TESTS = '''
+def test_sees_the_state_others_left(mockserver):
+    assert mockserver.admin.get_seed() == 4242
+    assert len(mockserver.admin.list_verdict_rules("glair")) == 1
+'''
+
+
+def test_a_server_the_plugin_did_not_start_is_reset_only_when_asked(pytester, tmp_path):
+    from deepfake_mock.admin.client import AdminClient
+    from deepfake_mock.testing.server import ServerProcess
+
+    pytester.makepyfile(SHARED_SERVER_TESTS)
+    with ServerProcess(workers=1, state=tmp_path / "s.sqlite3", spool_dir=tmp_path / "spool") as server:
+        admin = AdminClient(server.url)
+        admin.set_seed(4242)
+        admin.add_verdict_rule("glair", label="fake")
+        kept = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider",
+                                             f"--mockserver-url={server.url}")
+        assert admin.get_seed() == 4242
+        reset = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider",
+                                              f"--mockserver-url={server.url}", "--mockserver-reset")
+        assert admin.list_verdict_rules("glair") == []
+    kept.assert_outcomes(passed=1)
+    reset.assert_outcomes(failed=1)
+    reset.stdout.fnmatch_lines(["*assert * == 4242*"])
