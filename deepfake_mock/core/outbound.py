@@ -126,10 +126,13 @@ class Policy:
     @classmethod
     def of(cls, entries, setting: str, deadline: float, max_bytes: int | None = None,
            resolve: Callable = socket.getaddrinfo) -> "Policy":
-        if isinstance(entries, str):
-            raise ValueError(f"{setting} must be a list of entries, not a string")
-        return cls(tuple(Rule.parse(e) for e in entries), setting, float(deadline), max_bytes,
-                   resolve)
+        if isinstance(entries, str) or not all(isinstance(e, str) for e in entries):
+            raise ValueError(f"{setting} must be a list of strings")
+        try:
+            rules = tuple(Rule.parse(e) for e in entries)
+        except ValueError as exc:
+            raise ValueError(f"{setting}: {exc}") from None
+        return cls(rules, setting, float(deadline), max_bytes, resolve)
 
 
 @dataclass(frozen=True)
@@ -179,8 +182,8 @@ def check(url: str, policy: Policy) -> Target:
     admitted = tuple(str(address) for address in candidates
                      if any(rule.admits(host, address, port) for rule in policy.rules))
     if not admitted:
-        shown = ", ".join(map(str, candidates))
-        raise Refused(f"{host} ({shown}) port {port} is not in {policy.setting}")
+        where = host if literal is not None else f"{host} ({', '.join(map(str, candidates))})"
+        raise Refused(f"{where} port {port} is not in {policy.setting}")
     shown = f"[{host}]" if ":" in host else host
     return Target(url, scheme, host, port, admitted,
                   shown if port == DEFAULT_PORTS[scheme] else f"{shown}:{port}",
@@ -222,6 +225,7 @@ class _Exchange:
 
     def __init__(self, target: Target, policy: Policy):
         self._target = target
+        self._seconds = policy.deadline
         self._deadline = time.monotonic() + policy.deadline
         self._sock: socket.socket | None = None
 
@@ -235,8 +239,11 @@ class _Exchange:
     def remaining(self) -> float:
         left = self._deadline - time.monotonic()
         if left <= 0:
-            raise Failed("the deadline passed")
+            raise self._late()
         return left
+
+    def _late(self) -> Failed:
+        return Failed(f"no answer within the deadline of {self._seconds:g} s")
 
     def send(self, method: str, data: bytes | None, headers: dict) -> http.client.HTTPResponse:
         t = self._target
@@ -256,6 +263,8 @@ class _Exchange:
                 conn.putheader(name, value)
             conn.endheaders(data)
             return conn.getresponse()
+        except TimeoutError:
+            raise self._late() from None
         except (OSError, http.client.HTTPException, ValueError) as exc:
             raise Failed(f"{type(exc).__name__}: {exc}") from exc
 
@@ -273,6 +282,8 @@ class _Exchange:
     def read(self, response: http.client.HTTPResponse, size: int) -> bytes:
         try:
             return response.read1(size)
+        except TimeoutError:
+            raise self._late() from None
         except (OSError, http.client.HTTPException, ValueError) as exc:
             raise Failed(f"{type(exc).__name__}: {exc}") from exc
 

@@ -188,6 +188,8 @@ class DeliveryWorker:
                 error = f"receiver answered HTTP {status}"
         except outbound.Refused as exc:
             blocked, error = True, f"{exc.reason}; not contacted"
+        except outbound.Failed as exc:
+            error = str(exc)
         except Exception as exc:  # any network failure is a failed attempt, never a crash
             error = f"{type(exc).__name__}: {exc}"
         elapsed_ms = int((time.monotonic() - started) * 1000)
