@@ -18,6 +18,7 @@ def _overrides(args) -> dict:
 def serve(args) -> int:
     from gunicorn.app.base import BaseApplication
 
+    from .admin.guard import exposure_warning
     from .app import create_app, vendor_defaults
     from .settings import load_settings
 
@@ -36,6 +37,9 @@ def serve(args) -> int:
 
     print(f"deepfake-mock {__version__} on http://{settings.host}:{settings.port} "
           f"({settings.workers} workers, state {settings.state})", flush=True)
+    warning = exposure_warning(settings)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     Server().run()
     return 0
 

@@ -131,3 +131,24 @@ def _bearer_matches(token: str) -> bool:
 def _has_body() -> bool:
     return bool(request.content_length) or "chunked" in request.headers.get(
         "Transfer-Encoding", "").lower()
+
+
+def exposure_warning(settings) -> str | None:
+    """What ``serve`` says when the admin API is reachable beyond this machine with no token."""
+    if settings.admin_token is not None or _is_loopback(settings.host):
+        return None
+    return (f"warning: {settings.host}:{settings.port} is reachable from other machines and "
+            f"admin_token is not set: anyone who can reach the port can use the admin API "
+            f"(/_admin) to reset all state, read the request journal, change verdicts, faults, "
+            f"rate limits and the clock. Set MOCKSERVER_ADMIN_TOKEN (clients then send "
+            f"Authorization: Bearer <token>) or serve on 127.0.0.1.")
+
+
+def _is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
