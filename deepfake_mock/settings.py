@@ -27,6 +27,8 @@ class Settings:
     workers: int = 4
     state: str = "var/state.sqlite3"          # SQLite file, or "memory"
     spool_dir: str = "var/spool"              # uploads land here, streamed
+    max_image_pixels: int = 40_000_000        # larger images are refused from their header
+    max_media_seconds: float = 14_400.0       # longer audio/video is refused (header, demux)
     seed: int = 0
     clock: str = "system"                     # "system", or "manual" (frozen until moved)
     clock_start: float | None = None          # manual clock's first instant (epoch seconds)

@@ -4,17 +4,24 @@ request lines and headers, and methods no route has. Each answer is the vendor's
 
 from __future__ import annotations
 
+import base64
 import io
 import re
+import struct
+import wave
+import zlib
 
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from deepfake_mock.app import SPEC_DIR
 from deepfake_mock.core import jsonbody
+from deepfake_mock.core.media import MediaLimits, probe
 from deepfake_mock.core.specs import Spec
 from deepfake_mock.registry import VENDORS
 from deepfake_mock.testing import media
+from deepfake_mock.testing.server import ServerProcess
+from deepfake_mock.vendors.hiya.analysis import analyse_file
 
 RESEMBLE = {"Authorization": "Bearer resemble-test-token"}
 HIYA = {"Authorization": "Bearer hiya-key-user-a"}
@@ -184,3 +191,119 @@ def test_options_is_not_an_operation_no_credentials_no_coverage(client, admin):
     assert [e["operation"] for e in admin.list_requests(vendor="resemble")] == [None]
     operations = admin.get_coverage("resemble")["vendors"][0]["operations"]
     assert sum(op["requests"] for op in operations) == 0
+
+
+# ---- 2 and 3. decompression bombs and absurd audio headers -------------------------------------
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return (struct.pack(">I", len(data)) + kind + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+
+def bomb_png(side: int = 13_000) -> bytes:
+    """A valid RGBA PNG of side x side black pixels: 657 KB that decode to 676 MB at 13,000."""
+    packer = zlib.compressobj(9)
+    rows = (b"\0" + b"\0" * side * 4) * 500
+    data = b"".join(packer.compress(rows) for _ in range(side // 500)) + packer.compress(
+        (b"\0" + b"\0" * side * 4) * (side % 500)) + packer.flush()
+    header = struct.pack(">IIBBBBB", side, side, 8, 6, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", data)
+            + _png_chunk(b"IEND", b""))
+
+
+def wav_at(rate: int, frames: int = 80_000) -> bytes:
+    """A 16-bit mono WAV of ``frames`` samples declaring ``rate`` Hz (1 Hz: 22 hours, 160 KB)."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(b"\x01\x02" * frames)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def bomb(tmp_path_factory):
+    path = tmp_path_factory.mktemp("hostile") / "bomb.png"
+    path.write_bytes(bomb_png())
+    return path
+
+
+def test_probe_refuses_a_decompression_bomb_from_its_header(bomb):
+    info = probe(str(bomb))
+    assert info.kind is None and (info.width, info.height) == (13_000, 13_000)
+    assert info.error == "image too large: 13000x13000 pixels (at most 40000000 accepted)"
+    assert probe(str(bomb), MediaLimits(max_image_pixels=170_000_000),
+                 decode_images=False).kind == "image"  # under a raised cap: header only
+
+
+def test_probe_refuses_absurd_sample_rates_and_durations(tmp_path):
+    for rate, accepted in ((1, False), (999, False), (1000, True), (384_000, True),
+                           (384_001, False)):
+        path = tmp_path / f"{rate}.wav"
+        path.write_bytes(wav_at(rate, frames=min(80_000, rate * 2)))
+        info = probe(str(path))
+        assert (info.kind == "audio") is accepted, (rate, info.error)
+        if not accepted:
+            assert info.error == f"unsupported sample rate: {rate} Hz (accepted: 1000..384000 Hz)"
+    path = tmp_path / "ten-seconds.wav"
+    path.write_bytes(media.wav(seconds=10.0, sample_rate=8000))
+    assert probe(str(path), MediaLimits(max_seconds=5)).error == \
+        "media too long: 10 s (at most 5 s accepted)"
+    assert probe(str(path), MediaLimits(max_seconds=11)).duration == pytest.approx(10.0)
+
+
+def test_hiya_analysis_refuses_the_one_hertz_wav_without_decoding(tmp_path):
+    path = tmp_path / "slow.wav"
+    path.write_bytes(wav_at(1))
+    assert analyse_file(str(path)) is None
+    path.write_bytes(media.wav(seconds=10.0, sample_rate=8000))
+    assert analyse_file(str(path), MediaLimits(max_seconds=5)) is None
+    assert analyse_file(str(path)).duration == pytest.approx(10.0)
+
+
+def test_each_vendor_answers_hostile_media_with_its_bad_media_error(client, bomb):
+    png, slow = bomb.read_bytes(), wav_at(1)
+    for data, name, kind in ((png, "a.png", "image/png"), (slow, "a.wav", "audio/wav")):
+        resemble = client.post("/resemble/api/v2/detect", headers=RESEMBLE, data={
+            "file": (io.BytesIO(data), name, kind)})
+        assert (resemble.status_code, resemble.get_json()) == (
+            400, {"success": False, "message": "File must be valid media format"})
+        phonexia = client.post(PHONEXIA_AV, data={"file": (io.BytesIO(data), name, kind)})
+        assert phonexia.status_code == 422
+        assert phonexia.get_json()["detail"][0]["message"] == "Unsupported or corrupted media file."
+        hiya = client.post(f"{SPACE}/audios", headers=HIYA,
+                           json={"file": base64.b64encode(data).decode()})
+        assert hiya.status_code == 201
+        assert (hiya.get_json()["state"], hiya.get_json()["duration"]) == ("notAvailable", "PT0S")
+
+
+def _worker_peak_rss_mb(master_pid: int) -> float:
+    """Peak resident memory (VmHWM) of the largest worker under a gunicorn master (Linux)."""
+    peaks = []
+    for status in __import__("pathlib").Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines())
+        except (OSError, ValueError):
+            continue
+        if fields.get("PPid", "").strip() == str(master_pid):
+            peaks.append(int(fields["VmHWM"].split()[0]) / 1024)
+    assert peaks, "no worker found"
+    return max(peaks)
+
+
+def test_a_decompression_bomb_costs_a_gunicorn_worker_no_memory(bomb, tmp_path):
+    import requests
+    png = bomb.read_bytes()
+    with ServerProcess(workers=1, spool_dir=tmp_path / "spool") as server:
+        answers = [
+            requests.post(f"{server.url}/resemble/api/v2/detect", headers=RESEMBLE,
+                          files={"file": ("a.png", png, "image/png")}, timeout=60),
+            requests.post(f"{server.url}{PHONEXIA_AV}", files={"file": ("a.png", png)},
+                          timeout=60),
+            requests.post(f"{server.url}{SPACE}/audios", headers=HIYA, timeout=60,
+                          json={"file": base64.b64encode(png).decode()}),
+        ]
+        peak = _worker_peak_rss_mb(server.pid)
+    assert [a.status_code for a in answers] == [400, 422, 201]
+    assert peak < 200, f"a worker peaked at {peak:.0f} MB"

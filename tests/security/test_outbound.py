@@ -410,8 +410,9 @@ def test_an_allowed_address_gets_the_fetch_and_the_callback(only_127_0_0_2):
                         json={"url": url, "callback_url": origin.base + "/hook"})
         assert r.json["item"]["status"] == "completed"
         assert [d["state"] for d in deliveries(client)] == ["delivered"]
+    host = f"127.0.0.2:{origin.port}"
     assert [(m, p, h["Host"]) for m, p, h in origin.requests] == [
-        ("GET", "/ok.wav", f"127.0.0.2:{origin.port}"), ("POST", "/hook", f"127.0.0.2:{origin.port}")]
+        ("GET", "/ok.wav", host), ("POST", "/hook", host)]
 
 
 def test_a_slow_url_is_cut_at_the_fetch_deadline(settings):
@@ -468,10 +469,10 @@ def test_outbound_rules_hold_through_gunicorn(tmp_path):
     """The backslash trick reaches nobody, a callback to the server's own /_admin/reset (its
     port explicitly allowed) resets nothing, and a dripping URL is cut at the deadline."""
     port = free_port()
-    env = {"MOCKSERVER_VENDORS__RESEMBLE__URL_ALLOW_HOSTS": '["127.0.0.2"]',
-           "MOCKSERVER_VENDORS__RESEMBLE__CALLBACK_ALLOW_HOSTS": f'["127.0.0.2", "127.0.0.1:{port}"]',
-           "MOCKSERVER_VENDORS__RESEMBLE__URL_FETCH_TIMEOUT": "1",
-           "MOCKSERVER_VENDORS__RESEMBLE__CALLBACK_POLL_INTERVAL_SECONDS": "0.05"}
+    prefix = "MOCKSERVER_VENDORS__RESEMBLE__"
+    env = {f"{prefix}URL_ALLOW_HOSTS": '["127.0.0.2"]',
+           f"{prefix}CALLBACK_ALLOW_HOSTS": f'["127.0.0.2", "127.0.0.1:{port}"]',
+           f"{prefix}URL_FETCH_TIMEOUT": "1", f"{prefix}CALLBACK_POLL_INTERVAL_SECONDS": "0.05"}
     with Origin("127.0.0.1") as near, Origin("127.0.0.2") as allowed, \
             ServerProcess(workers=1, port=port, env=env, spool_dir=tmp_path / "spool") as server:
         near.serve("/ok.wav", media.wav(2))

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import av
 import numpy as np
 
+from ...core.media import MediaLimits
 from . import rules
 
 SEGMENT = 0.1                 # seconds per profile segment
@@ -55,11 +56,12 @@ class Chunk:
 
 # --- decoding ------------------------------------------------------------------------------
 
-def analyse_file(path: str) -> AudioAnalysis | None:
-    """Decode the first audio stream of ``path``; None when it holds no decodable audio."""
+def analyse_file(path: str, limits: MediaLimits = MediaLimits()) -> AudioAnalysis | None:
+    """Decode the first audio stream of ``path``; None when it holds no decodable audio, or
+    its headers break ``limits`` (checked before decoding), or it decodes past their duration."""
     try:
-        with av.open(path, metadata_errors="ignore") as container:
-            if not container.streams.audio:
+        with av.open(path, metadata_errors="ignore", options=limits.av_options()) as container:
+            if not container.streams.audio or limits.stream_problem(container):
                 return None
             stream = container.streams.audio[0]
             container_name = container.format.name
@@ -72,6 +74,8 @@ def analyse_file(path: str) -> AudioAnalysis | None:
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
                     classifier.feed(out.to_ndarray().reshape(-1))
+                if classifier.samples > limits.max_seconds * sample_rate:
+                    return None
             for out in resampler.resample(None):
                 classifier.feed(out.to_ndarray().reshape(-1))
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError, IndexError, MemoryError):

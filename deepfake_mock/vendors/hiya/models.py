@@ -18,6 +18,7 @@ from typing import Iterable, Mapping
 from werkzeug.http import HTTP_STATUS_CODES
 
 from ...core.errors import VendorError
+from ...core.media import MediaLimits
 from ...core.rng import unit_interval
 from ...core.spool import SpooledFile, keep
 from . import analysis, listing, rules
@@ -277,7 +278,7 @@ class Backend:
     # -- audios --------------------------------------------------------------------------
     def _ingest(self, audio_id: str, upload: SpooledFile) -> dict:
         """The audio fields a file gives; an accepted file is kept as ``hiya-<audio id>``."""
-        found = analysis.analyse_file(upload.path)
+        found = analysis.analyse_file(upload.path, MediaLimits.from_settings(self.rt.settings))
         if found is None:
             return {"state": "notAvailable", "uploaded_at": self.now(), "digest": upload.digest,
                     "size": upload.size}

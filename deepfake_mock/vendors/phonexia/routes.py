@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 
 from ... import __version__
 from ...core import jsonbody
-from ...core.media import probe
+from ...core.media import MediaLimits, probe
 from ...web.uploads import spooled_file
 from ...web.vendor import runtime, vendor_settings
 from . import models
@@ -39,7 +39,7 @@ def start_authenticity_verification():
         raise validation_error(["body", "file"], "Field required", "missing")
     if upload.size == 0:
         raise validation_error(["body", "file"], "The uploaded file is empty.")
-    info = probe(upload.path)
+    info = probe(upload.path, MediaLimits.from_settings(rt.settings), decode_images=False)
     if not info.has_audio and settings["reject_unreadable_media"] == "on_submit":
         raise validation_error(["body", "file"], "Unsupported or corrupted media file.")
     models.check_storage(rt, settings, upload)

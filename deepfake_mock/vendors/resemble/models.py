@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from ...core import outbound
 from ...core.errors import VendorError
 from ...core.journal import shorten
-from ...core.media import MediaInfo, probe
+from ...core.media import MediaInfo, MediaLimits, probe
 from ...core.rng import unit_interval
 from ...core.spool import SpooledFile, SpoolWriter, TooLarge, discard
 from . import results, tokens, uploads
@@ -151,7 +151,7 @@ class Media:
     upload_id: str | None = None     # the secure upload it came from
 
 
-def check_file(upload: SpooledFile, settings, limit_key: str = "max_upload_bytes",
+def check_file(rt, upload: SpooledFile, settings, limit_key: str = "max_upload_bytes",
                allowed=uploads.UPLOAD_EXTENSIONS) -> MediaInfo:
     """A direct or secure upload: declared name and type, size, then real media bytes."""
     try:
@@ -162,7 +162,7 @@ def check_file(upload: SpooledFile, settings, limit_key: str = "max_upload_bytes
         uploads.check_size(upload.size, limit, message)
     except UploadRejected as exc:
         raise bad_request(exc.message)
-    info = probe(upload.path)
+    info = probe(upload.path, MediaLimits.from_settings(rt.settings))
     if info.kind is None:
         raise bad_request(uploads.NOT_MEDIA)
     return info
@@ -203,7 +203,7 @@ def media_from_url(rt, settings, url: str) -> Media:
     if spooled.size == 0:
         discard(spooled.path)
         return Media(None, 0, None, name, None, url=url, failure=uploads.NOT_MEDIA)
-    info = probe(spooled.path)
+    info = probe(spooled.path, MediaLimits.from_settings(rt.settings))
     if info.kind is None:
         discard(spooled.path)
         return Media(None, spooled.size, spooled.digest, name, None, url=url,
@@ -395,7 +395,7 @@ def wait_for(rt, settings, job: dict) -> dict:
 # ---- secure uploads ---------------------------------------------------------------------------
 
 def create_secure_upload(rt, settings, team: str, upload: SpooledFile, keep) -> str:
-    info = check_file(upload, settings, "max_secure_upload_bytes")
+    info = check_file(rt, upload, settings, "max_secure_upload_bytes")
     upload_id = rt.ids.hex("resemble-upload")
     ext = uploads.extension_of(upload.filename)
     path = keep(upload, f"{FILE_PREFIX}upload-{upload_id}.{ext}")
@@ -656,7 +656,7 @@ def create_batch(rt, settings, team: str, files: list[BatchFile], form: dict) ->
     options = batch_detect_options(form)
     detect_ids = []
     for f in files:
-        info = probe(f.path)
+        info = probe(f.path, MediaLimits.from_settings(rt.settings))
         if info.kind is None:
             discard(f.path)
             media = Media(None, f.size, f.digest, f.filename, None, failure=uploads.NOT_MEDIA)

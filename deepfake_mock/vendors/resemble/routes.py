@@ -173,7 +173,7 @@ def _incoming_media(rt, settings, team: str) -> _Incoming:
         raise bad_request(models.ONE_SOURCE)
     options = schemas.detect_options(loaded)
     if upload is not None:
-        info = models.check_file(upload, settings)
+        info = models.check_file(rt, upload, settings)
         media = Media(upload.path, upload.size, upload.digest, upload.filename, info)
     elif loaded.get("media_token") is not None:
         media = models.media_from_token(rt, settings, loaded["media_token"], team)
