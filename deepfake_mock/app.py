@@ -8,8 +8,12 @@ from typing import Mapping
 from flask import Flask, send_file
 
 from .admin.routes import blueprint as admin_blueprint
+from .core.clock import SharedClock
+from .core.leases import clear_all
 from .core.runtime import Runtime
 from .core.specs import Specs
+from .core.spool import Spool, Swept
+from .core.store import open_store
 from .registry import VENDORS, bootstrap
 from .settings import Settings, load_settings
 from .web import pipeline
@@ -57,6 +61,17 @@ def create_app(settings: Settings | Mapping | None = None) -> Flask:
     _serve_spec(app, "_admin", "admin.yaml")
     bootstrap(rt)
     return app
+
+
+def start_up(settings: Settings) -> Swept:
+    """Once per server start, before any worker exists: no request can be in flight on this
+    state, so every lease of a previous run is forgotten (a recycled pid must not hold one), and
+    the spool loses its orphans (uploads cut short by a kill, media whose state was lost)."""
+    store = open_store(settings.state)
+    clear_all(store)
+    clock = SharedClock(store, initial_mode=settings.clock, start=settings.clock_start)
+    return Spool(settings.spool_dir, store, clock, max_bytes=settings.spool_max_bytes,
+                 retention=settings.media_retention_s).sweep_orphans()
 
 
 def _serve_spec(app: Flask, prefix: str, filename: str) -> None:

@@ -19,7 +19,7 @@ def serve(args) -> int:
     from gunicorn.app.base import BaseApplication
 
     from .admin.guard import exposure_warning
-    from .app import create_app, vendor_defaults
+    from .app import create_app, start_up, vendor_defaults
     from .settings import load_settings
 
     overrides = _overrides(args)
@@ -29,7 +29,7 @@ def serve(args) -> int:
         def load_config(self):
             self.cfg.set("bind", f"{settings.host}:{settings.port}")
             self.cfg.set("workers", settings.workers)
-            self.cfg.set("timeout", 300)
+            self.cfg.set("timeout", settings.worker_timeout)
             self.cfg.set("accesslog", "-" if args.access_log else None)
 
         def load(self):
@@ -40,6 +40,10 @@ def serve(args) -> int:
     warning = exposure_warning(settings)
     if warning:
         print(warning, file=sys.stderr, flush=True)
+    swept = start_up(settings)
+    if swept.files:
+        print(f"swept {swept.files} orphan file(s), {swept.bytes} bytes, from {settings.spool_dir}",
+              flush=True)
     Server().run()
     return 0
 

@@ -27,12 +27,15 @@ class Settings:
     workers: int = 4
     state: str = "var/state.sqlite3"          # SQLite file, or "memory"
     spool_dir: str = "var/spool"              # uploads land here, streamed
+    spool_max_bytes: int | None = 2 << 30     # the spool's total; past it uploads are refused
+    media_retention_s: float | None = 86400.0  # kept media are deleted this long after (clock)
     max_image_pixels: int = 40_000_000        # larger images are refused from their header
     max_media_seconds: float = 14_400.0       # longer audio/video is refused (header, demux)
     seed: int = 0
     clock: str = "system"                     # "system", or "manual" (frozen until moved)
     clock_start: float | None = None          # manual clock's first instant (epoch seconds)
     journal_limit: int = 1000                 # entries kept; older ones are dropped
+    worker_timeout: int = 300                 # s a request may run (gunicorn's timeout); leases end
     vendor: str | None = None                 # single-vendor mode: that vendor at the root
     fail_fast: bool = False                   # re-raise unexpected exceptions (for debugging)
     strict: str = "off"                       # requests checked against the spec: off|record|reject

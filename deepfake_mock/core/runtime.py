@@ -20,6 +20,7 @@ from .ratelimit import RateLimiter
 from .redaction import Redaction
 from .rng import Ids
 from .specs import Specs
+from .spool import Spool
 from .store import open_store
 from .verdicts import Verdicts
 
@@ -36,6 +37,8 @@ class Runtime:
         self._default_progressions = dict(default_progressions)
         self.store = open_store(settings.state)
         self.clock = SharedClock(self.store, initial_mode=settings.clock, start=settings.clock_start)
+        self.spool = Spool(self.spool_dir, self.store, self.clock, max_bytes=settings.spool_max_bytes,
+                           retention=settings.media_retention_s)
         self.ids = Ids(self.store, self.seed)
         self.jobs = Jobs(self.store, self.clock, self.progression)
         self.verdicts = Verdicts(self.store, self.ids, self.seed)

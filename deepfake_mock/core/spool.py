@@ -1,11 +1,26 @@
-"""Uploads streamed to disk: never held whole in memory, digested and size-checked as they arrive."""
+"""Uploads streamed to disk: never held whole in memory, digested and size-checked as they arrive.
+
+An upload first lands in a temporary ``upload-<pid>-*`` file, named after the process writing
+it. A view that accepts it keeps it under a name of its own through ``Spool.keep``, which
+records the name in the store's spool ledger first: kept media expire ``retention`` seconds of
+emulator time after they were kept, and a spool past ``max_bytes`` has no room for more. At
+server start ``Spool.sweep_orphans`` removes what a killed process left: temporary files of
+processes that are gone, and files the ledger does not know (their state was lost).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
+
+from .leases import pid_alive
+
+TEMP_PREFIX = "upload-"
+LEDGER = "spool"  # store collection: one {"name", "kept_at"} per kept file
+EXPIRE_BATCH = 64
 
 
 class TooLarge(Exception):
@@ -28,7 +43,7 @@ class SpoolWriter:
 
     def __init__(self, directory: str, limit: int | None = None):
         os.makedirs(directory, exist_ok=True)
-        fd, self.path = tempfile.mkstemp(dir=directory, prefix="upload-")
+        fd, self.path = tempfile.mkstemp(dir=directory, prefix=f"{TEMP_PREFIX}{os.getpid()}-")
         self._file = os.fdopen(fd, "w+b")
         self._hash = hashlib.sha256()
         self.size = 0
@@ -78,13 +93,6 @@ def discard(path: str) -> None:
         pass
 
 
-def keep(spooled: SpooledFile, directory: str, name: str) -> str:
-    """Move an accepted upload to its permanent name under the spool directory."""
-    target = os.path.join(directory, name)
-    os.replace(spooled.path, target)
-    return target
-
-
 def write_bytes(directory: str, data: bytes, filename: str | None = None,
                 content_type: str | None = None, limit: int | None = None) -> SpooledFile:
     """Spool bytes that arrived inside a JSON body (base64 frames, Hiya's file field...)."""
@@ -100,9 +108,110 @@ def write_bytes(directory: str, data: bytes, filename: str | None = None,
 
 
 def used_bytes(directory: str, prefix: str = "") -> int:
-    """Bytes held by the kept uploads whose names start with ``prefix`` (storage quotas)."""
+    """Bytes held by the files whose names start with ``prefix`` (storage quotas); bytes under
+    two names (hard links) count once."""
+    sizes = {}
     try:
-        return sum(e.stat().st_size for e in os.scandir(directory)
-                   if e.name.startswith(prefix) and e.is_file())
+        for entry in os.scandir(directory):
+            if entry.name.startswith(prefix) and entry.is_file(follow_symlinks=False):
+                try:
+                    sizes[entry.inode()] = entry.stat(follow_symlinks=False).st_size
+                except FileNotFoundError:
+                    continue  # removed while listed
     except FileNotFoundError:
         return 0
+    return sum(sizes.values())
+
+
+def temp_owner(name: str) -> int | None:
+    """The pid that writes a temporary upload file (None: not one, or an older unnamed one)."""
+    pid = name[len(TEMP_PREFIX):].split("-", 1)[0]
+    return int(pid) if pid.isdigit() else None
+
+
+@dataclass(frozen=True)
+class Swept:
+    files: int
+    bytes: int
+
+
+class Spool:
+    """The spool directory and its ledger of kept media in the store."""
+
+    def __init__(self, directory: str, store, clock, *, max_bytes: int | None,
+                 retention: float | None):
+        self.directory = directory
+        self._store = store
+        self._clock = clock
+        self._max_bytes = max_bytes
+        self._retention = retention
+
+    def path(self, name: str) -> str:
+        return os.path.join(self.directory, name)
+
+    def keep(self, upload: str, name: str) -> str:
+        """Move an accepted upload (its spooled path) to its permanent name, recorded in the
+        ledger first so that a sweep never sees it unrecorded; returns the new path."""
+        self._record(name)
+        target = self.path(name)
+        os.replace(upload, target)
+        return target
+
+    def link(self, source: str, name: str) -> str:
+        """A second kept name for kept bytes (a hard link, else a copy)."""
+        self._record(name)
+        target = self.path(name)
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copyfile(source, target)
+        return target
+
+    def _record(self, name: str) -> None:
+        self._store.put(LEDGER, name, {"name": name, "kept_at": self._clock.now()})
+
+    def has_room(self) -> bool:
+        """Whether everything in the spool now (the incoming upload too) fits under
+        ``max_bytes``, once media past their retention are gone."""
+        self.expire()
+        return self._max_bytes is None or used_bytes(self.directory) <= self._max_bytes
+
+    def expire(self) -> int:
+        """Delete kept media older than the retention (emulator time), oldest first; how many."""
+        if self._retention is None:
+            return 0
+        cutoff = self._clock.now() - self._retention
+        removed = 0
+        while True:
+            oldest = self._store.scan(LEDGER, limit=EXPIRE_BATCH)
+            expired = [doc["name"] for doc in oldest if doc["kept_at"] <= cutoff]
+            for name in expired:
+                discard(self.path(name))
+                self._store.delete(LEDGER, name)
+            removed += len(expired)
+            if len(expired) < EXPIRE_BATCH:
+                return removed
+
+    def sweep_orphans(self, alive=pid_alive) -> Swept:
+        """Remove temporary files whose writer is gone and kept files the ledger does not know.
+        The directory is listed before the ledger is read: a file kept meanwhile is recorded."""
+        try:
+            entries = [e for e in os.scandir(self.directory) if e.is_file(follow_symlinks=False)]
+        except FileNotFoundError:
+            return Swept(0, 0)
+        known = {doc["name"] for doc in self._store.scan(LEDGER)}
+        files = size = 0
+        for entry in entries:
+            if entry.name.startswith(TEMP_PREFIX):
+                owner = temp_owner(entry.name)
+                if owner is not None and alive(owner):
+                    continue
+            elif entry.name in known:
+                continue
+            try:
+                size += entry.stat().st_size
+                os.unlink(entry.path)
+            except FileNotFoundError:
+                continue
+            files += 1
+        return Swept(files, size)

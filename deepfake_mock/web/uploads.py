@@ -50,7 +50,7 @@ def spool_bytes(data: bytes, filename: str | None = None,
 
 def keep(spooled: SpooledFile, name: str) -> str:
     """Keep an accepted upload under ``name`` in the spool; returns its path."""
-    return spool.keep(spooled, runtime().spool_dir, name)
+    return runtime().spool.keep(spooled.path, name)
 
 
 def _track(writer: SpoolWriter) -> SpoolWriter:

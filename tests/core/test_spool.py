@@ -8,8 +8,13 @@ import os
 
 import pytest
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from deepfake_mock.core import spool
-from deepfake_mock.core.spool import SpooledFile, SpoolWriter, TooLarge
+from deepfake_mock.core.clock import ManualClock
+from deepfake_mock.core.spool import Spool, SpooledFile, SpoolWriter, TooLarge
+from deepfake_mock.core.store import MemoryStore
 
 
 def listing(directory) -> list[str]:
@@ -90,11 +95,105 @@ def test_write_bytes_past_the_limit_leaves_nothing(tmp_path):
     assert listing(tmp_path) == []
 
 
-def test_keep_moves_an_upload_to_its_name(tmp_path):
+def make_spool(tmp_path, *, max_bytes=None, retention=None):
+    clock = ManualClock(1_700_000_000)
+    store = MemoryStore()
+    return Spool(str(tmp_path), store, clock, max_bytes=max_bytes, retention=retention), store, clock
+
+
+def test_keep_moves_an_upload_to_its_name_and_records_it(tmp_path):
+    kept, store, clock = make_spool(tmp_path)
     done = spool.write_bytes(str(tmp_path), b"abc")
-    target = spool.keep(done, str(tmp_path), "acme-task-1")
+    target = kept.keep(done.path, "acme-task-1")
     assert target == str(tmp_path / "acme-task-1")
     assert listing(tmp_path) == ["acme-task-1"]
+    assert store.get(spool.LEDGER, "acme-task-1") == {"name": "acme-task-1", "kept_at": 1_700_000_000}
+
+
+def test_link_gives_kept_bytes_a_second_name_counted_once(tmp_path):
+    kept, store, _ = make_spool(tmp_path)
+    first = kept.keep(spool.write_bytes(str(tmp_path), b"x" * 10).path, "acme-upload-1")
+    kept.link(first, "acme-detect-1")
+    assert listing(tmp_path) == ["acme-detect-1", "acme-upload-1"]
+    assert store.count(spool.LEDGER) == 2
+    assert spool.used_bytes(str(tmp_path)) == 10
+
+
+def test_temporary_files_are_named_after_their_writer(tmp_path):
+    done = spool.write_bytes(str(tmp_path), b"abc")
+    assert os.path.basename(done.path).startswith(f"upload-{os.getpid()}-")
+    assert spool.temp_owner(os.path.basename(done.path)) == os.getpid()
+    assert spool.temp_owner("upload-abc123") is None  # an older unnamed one
+
+
+def test_kept_media_expire_on_the_emulator_clock(tmp_path):
+    kept, store, clock = make_spool(tmp_path, retention=3600)
+    for n in range(3):
+        kept.keep(spool.write_bytes(str(tmp_path), b"x").path, f"acme-{n}")
+        clock.advance(1000)
+    # kept at t, t+1000, t+2000; now t+3000
+    assert kept.expire() == 0
+    clock.advance(1000)  # t+4000: the first is 4000 s old
+    assert kept.expire() == 1
+    assert listing(tmp_path) == ["acme-1", "acme-2"]
+    assert store.get(spool.LEDGER, "acme-0") is None
+    clock.advance(10_000)
+    assert kept.expire() == 2
+    assert listing(tmp_path) == [] and store.count(spool.LEDGER) == 0
+
+
+def test_no_retention_keeps_everything(tmp_path):
+    kept, _, clock = make_spool(tmp_path, retention=None)
+    kept.keep(spool.write_bytes(str(tmp_path), b"x").path, "acme-0")
+    clock.advance(10 ** 9)
+    assert kept.expire() == 0 and listing(tmp_path) == ["acme-0"]
+
+
+@given(ages=st.lists(st.integers(min_value=0, max_value=5000), max_size=150),
+       retention=st.integers(min_value=0, max_value=5000))
+@settings(max_examples=40, deadline=None)
+def test_expire_removes_exactly_the_media_past_retention(tmp_path_factory, ages, retention):
+    directory = tmp_path_factory.mktemp("spool")
+    kept, store, clock = make_spool(directory, retention=retention)
+    start = clock.now()
+    for n, age in enumerate(sorted(ages, reverse=True)):  # kept oldest first
+        clock.set(start - age)
+        kept.keep(spool.write_bytes(str(directory), b"x").path, f"m-{n}")
+    clock.set(start)
+    kept.expire()
+    survivors = {f"m-{n}" for n, age in enumerate(sorted(ages, reverse=True)) if age < retention}
+    assert set(os.listdir(directory)) == survivors
+    assert {d["name"] for d in store.scan(spool.LEDGER)} == survivors
+
+
+def test_has_room_counts_everything_in_the_spool_after_expiry(tmp_path):
+    kept, _, clock = make_spool(tmp_path, max_bytes=100, retention=60)
+    kept.keep(spool.write_bytes(str(tmp_path), b"x" * 60).path, "acme-old")
+    incoming = spool.write_bytes(str(tmp_path), b"y" * 40)
+    assert kept.has_room()  # exactly full
+    another = spool.write_bytes(str(tmp_path), b"z")
+    assert not kept.has_room()
+    clock.advance(61)  # the kept 60 bytes expire
+    assert kept.has_room()
+    assert listing(tmp_path) == sorted(os.path.basename(f.path) for f in (incoming, another))
+
+
+def test_sweep_removes_orphans_and_keeps_what_is_recorded_or_being_written(tmp_path):
+    kept, store, _ = make_spool(tmp_path)
+    kept.keep(spool.write_bytes(str(tmp_path), b"k" * 5).path, "acme-kept")
+    writing = spool.write_bytes(str(tmp_path), b"w" * 7)       # our own pid: alive
+    (tmp_path / "upload-999999999-abcdefgh").write_bytes(b"d" * 11)  # a dead writer's
+    (tmp_path / "upload-k3x9_q1z").write_bytes(b"o" * 13)      # an older unnamed temp file
+    (tmp_path / "acme-lost-state").write_bytes(b"l" * 17)      # kept, but its record is gone
+    os.makedirs(tmp_path / "subdir")
+    swept = kept.sweep_orphans(alive=lambda pid: pid == os.getpid())
+    assert swept == spool.Swept(files=3, bytes=11 + 13 + 17)
+    assert listing(tmp_path) == sorted(["acme-kept", os.path.basename(writing.path), "subdir"])
+
+
+def test_sweep_of_a_missing_spool(tmp_path):
+    kept, _, _ = make_spool(tmp_path / "missing")
+    assert kept.sweep_orphans() == spool.Swept(0, 0)
 
 
 def test_used_bytes(tmp_path):

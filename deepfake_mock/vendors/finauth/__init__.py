@@ -52,9 +52,11 @@ def authenticate(req, operation, rt, settings) -> dict:
     sign = models.check_sign_fields(req.form, config)
     now = rt.clock.now()
     key = models.authenticate(sign, config, now, req.remote_addr, models.store_hooks(rt.store, now))
-    if not models.acquire_slot(rt.store, key.api_key, config.concurrency_limit_for(key)):
+    holder = g.ctx.request_id
+    if not models.acquire_slot(models.concurrency_slots(rt), key.api_key, holder,
+                               config.concurrency_limit_for(key)):
         raise errors.concurrency_limit_exceeded()
-    g.finauth_slot = key.api_key  # released when the request ends (routes.py)
+    g.finauth_slot = (key.api_key, holder)  # released when the request ends (routes.py)
     return {"credential": key.api_key}
 
 

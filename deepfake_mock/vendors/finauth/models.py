@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from ...core.leases import Leases
 from . import errors, signing
 from .media import MB, MediaLimits
 
@@ -315,8 +316,8 @@ def single_use_token(parsed: signing.ParsedSign) -> str:
 SINGLE_USE = "finauth_single_use"  # collection of b=0 signatures already used
 
 
-def inflight_key(api_key: str) -> str:
-    return f"finauth:inflight:{api_key}"
+def slot_name(api_key: str) -> str:
+    return f"finauth:{api_key}"
 
 
 def quota_key(api_key: str) -> str:
@@ -338,24 +339,27 @@ def store_hooks(store, now: float) -> AuthHooks:
     return AuthHooks(claim_single_use=claim_single_use, take_quota=take_quota)
 
 
-def acquire_slot(store, api_key: str, limit: int | None) -> bool:
-    """Count one more request in flight for the key; False (and nothing counted) past ``limit``."""
-    if store.incr(inflight_key(api_key)) <= (limit if limit is not None else float("inf")):
-        return True
-    store.incr(inflight_key(api_key), -1)
-    return False
+def concurrency_slots(rt) -> Leases:
+    """In-flight slots as leases, which run out after the longest a request may run."""
+    return Leases(rt.store, rt.settings.worker_timeout)
 
 
-def release_slot(store, api_key: str) -> None:
-    store.incr(inflight_key(api_key), -1)
+def acquire_slot(slots: Leases, api_key: str, holder: str, limit: int | None) -> bool:
+    """Lease one of the key's ``limit`` in-flight slots to ``holder`` (a request); False past it.
+    A slot whose worker died or whose lease ran out is free again."""
+    return slots.acquire(slot_name(api_key), holder, limit)
 
 
-def in_flight(store, api_key: str) -> int:
-    """Requests in flight for the key now (reading a counter is an increment by zero)."""
-    return store.incr(inflight_key(api_key), 0)
+def release_slot(slots: Leases, api_key: str, holder: str) -> None:
+    slots.release(slot_name(api_key), holder)
 
 
-def key_state(store, settings: FinAuthSettings, key: ApiKey) -> dict:
+def in_flight(slots: Leases, api_key: str) -> int:
+    """Requests in flight for the key now."""
+    return slots.held(slot_name(api_key))
+
+
+def key_state(store, slots: Leases, settings: FinAuthSettings, key: ApiKey) -> dict:
     """What the admin API shows of a key: never its secret."""
     return {
         "api_key": key.api_key,
@@ -365,7 +369,7 @@ def key_state(store, settings: FinAuthSettings, key: ApiKey) -> dict:
         "calls": store.incr(quota_key(key.api_key), 0),
         "allowed_ips": None if key.allowed_ips is None else [str(n) for n in key.allowed_ips],
         "concurrency_limit": settings.concurrency_limit_for(key),
-        "in_flight": in_flight(store, key.api_key),
+        "in_flight": in_flight(slots, key.api_key),
     }
 
 

@@ -48,9 +48,10 @@ def anti_deepfake():
 
 @blueprint.teardown_request
 def release_concurrency_slot(exc):
-    api_key = g.pop("finauth_slot", None)
-    if api_key is not None:
-        models.release_slot(runtime().store, api_key)
+    slot = g.pop("finauth_slot", None)
+    if slot is not None:
+        api_key, holder = slot
+        models.release_slot(models.concurrency_slots(runtime()), api_key, holder)
 
 
 def request_id() -> str:
@@ -77,7 +78,8 @@ def list_keys():
     """Each key (never its secret): status, permissions, quota used, requests in flight."""
     rt = runtime()
     config = models.current_settings(rt.settings.vendor_settings("finauth"), rt.store)
-    return {"keys": [models.key_state(rt.store, config, key) for key in config.keys.values()]}
+    slots = models.concurrency_slots(rt)
+    return {"keys": [models.key_state(rt.store, slots, config, key) for key in config.keys.values()]}
 
 
 @admin_blueprint.put("/keys/<api_key>")
@@ -93,7 +95,7 @@ def put_key(api_key):
     except ValueError as exc:
         raise AdminError(str(exc)) from None
     config = models.current_settings(rt.settings.vendor_settings("finauth"), rt.store)
-    return models.key_state(rt.store, config, config.keys[api_key])
+    return models.key_state(rt.store, models.concurrency_slots(rt), config, config.keys[api_key])
 
 
 @admin_blueprint.delete("/keys/<api_key>")

@@ -20,7 +20,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from ...core.errors import VendorError
 from ...core.media import MediaLimits
 from ...core.rng import unit_interval
-from ...core.spool import SpooledFile, keep
+from ...core.spool import SpooledFile
 from . import analysis, listing, rules
 
 VENDOR = "hiya"
@@ -277,7 +277,10 @@ class Backend:
 
     # -- audios --------------------------------------------------------------------------
     def _ingest(self, audio_id: str, upload: SpooledFile) -> dict:
-        """The audio fields a file gives; an accepted file is kept as ``hiya-<audio id>``."""
+        """The audio fields a file gives; an accepted file is kept as ``hiya-<audio id>``.
+        A full spool answers 503, Hiya's observed "temporarily overloaded"."""
+        if not self.rt.spool.has_room():
+            raise error(503)
         found = analysis.analyse_file(upload.path, MediaLimits.from_settings(self.rt.settings))
         if found is None:
             return {"state": "notAvailable", "uploaded_at": self.now(), "digest": upload.digest,
@@ -289,7 +292,7 @@ class Backend:
 
     def _keep(self, audio_id: str, upload: SpooledFile, fields: dict) -> None:
         if fields["state"] == "available":
-            keep(upload, self.rt.spool_dir, f"{FILE_PREFIX}{audio_id}")
+            self.rt.spool.keep(upload.path, f"{FILE_PREFIX}{audio_id}")
 
     def create_audio(self, space: dict, alias: str | None, identity: str | None,
                      upload: SpooledFile | None) -> dict:

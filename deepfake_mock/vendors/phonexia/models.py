@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ...core.errors import VendorError
 from ...core.media import MediaInfo
 from ...core.rng import unit_interval
-from ...core.spool import SpooledFile, discard, keep, used_bytes
+from ...core.spool import SpooledFile, discard, used_bytes
 
 VENDOR = "phonexia"
 STATES = ("pending", "running")
@@ -70,9 +70,11 @@ def available_operations(settings) -> tuple[str, ...]:
 
 def check_storage(rt, settings, upload: SpooledFile) -> None:
     """507 when keeping this upload would pass the input-storage quota (after expired tasks
-    have freed theirs)."""
+    have freed theirs), or the emulator's spool is full."""
     sweep_expired(rt, settings)
     if used_bytes(rt.spool_dir, FILE_PREFIX) + upload.size > settings["input_storage_bytes"]:
+        raise error(507)
+    if not rt.spool.has_room():
         raise error(507)
 
 
@@ -81,7 +83,7 @@ def submit(rt, settings, upload: SpooledFile, info: MediaInfo, options: Options)
     task_id = rt.ids.uuid4("phonexia-task")
     verdict = rt.verdicts.decide(VENDOR, upload.digest, "start_authenticity_verification")
     outcome, result, task_error = process(settings, info, options, verdict, rt.seed(), upload.digest)
-    keep(upload, rt.spool_dir, f"{FILE_PREFIX}{task_id}")
+    rt.spool.keep(upload.path, f"{FILE_PREFIX}{task_id}")
     return rt.jobs.create(VENDOR, task_id, states=STATES, outcome=outcome, data={
         "result": result, "error": task_error, "digest": upload.digest, "size": upload.size,
         "media": info.as_dict(), "options": options.__dict__})

@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import shutil
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -342,8 +341,7 @@ def create_detect(rt, settings, *, team: str, media: Media, options: dict,
         ext = _default_ext(media.info)
     path = None
     if media.path is not None:
-        path = os.path.join(rt.spool_dir, f"{FILE_PREFIX}detect-{detect_id}.{ext}")
-        _link_or_move(media, path)
+        path = _keep_media(rt, media, f"{FILE_PREFIX}detect-{detect_id}.{ext}")
     zero = options["zero_retention_mode"]
     redacted = uploads.redacted_filename(rt.ids.hex("resemble-redact", 24), ext) if zero else None
     intelligence_id = rt.ids.hex("resemble-intelligence") if analysis["intelligence"] else None
@@ -369,16 +367,19 @@ def _default_ext(info: MediaInfo | None) -> str:
     return {"audio": "wav", "image": info.container or "jpg", "video": "mp4"}.get(info.kind, "bin")
 
 
-def _link_or_move(media: Media, target: str) -> None:
+def _keep_media(rt, media: Media, name: str) -> str:
     """Give the detect its own name for the bytes: a hard link to a secure upload's file (which
     stays usable), else the spooled file moved into place."""
     if media.upload_id is not None:
-        try:
-            os.link(media.path, target)
-        except OSError:
-            shutil.copyfile(media.path, target)
-    else:
-        os.replace(media.path, target)
+        return rt.spool.link(media.path, name)
+    return rt.spool.keep(media.path, name)
+
+
+def check_room(rt) -> None:
+    """503 when the emulator's spool is full: Resemble documents no storage error, and a
+    full disk is an outage."""
+    if not rt.spool.has_room():
+        raise error(503)
 
 
 def wait_for(rt, settings, job: dict) -> dict:
@@ -396,6 +397,7 @@ def wait_for(rt, settings, job: dict) -> dict:
 
 def create_secure_upload(rt, settings, team: str, upload: SpooledFile, keep) -> str:
     info = check_file(rt, upload, settings, "max_secure_upload_bytes")
+    check_room(rt)
     upload_id = rt.ids.hex("resemble-upload")
     ext = uploads.extension_of(upload.filename)
     path = keep(upload, f"{FILE_PREFIX}upload-{upload_id}.{ext}")

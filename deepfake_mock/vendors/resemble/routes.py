@@ -114,6 +114,7 @@ def create_detection():
     media = _incoming_media(rt, settings, team)
     options = media.options
     try:
+        models.check_room(rt)
         models.charge(rt, settings, team, 1)
         job = models.create_detect(rt, settings, team=team, media=media.media, options=options)
     except BaseException:
@@ -257,6 +258,7 @@ def create_detect_batch():
             files.append(models.BatchFile(spooled.path, spooled.size, spooled.digest,
                                           spooled.filename))
     try:
+        models.check_room(rt)
         doc = models.create_batch(rt, settings, team, files, loaded)
     except BaseException:
         for f in files:
