@@ -4,6 +4,12 @@ Environment variables follow Flask's ``from_prefixed_env`` rules: the value is p
 when it can be (else kept as a string) and ``__`` nests, so
 ``MOCKSERVER_VENDORS__PHONEXIA__RATE_LIMIT='{"limit": 5, "window": 60}'`` sets
 ``settings.vendors["phonexia"]["rate_limit"]``. ``MOCKSERVER_CONFIG`` names a JSON or YAML file.
+
+The merged layers are validated by pydantic before anything starts: the fields' annotations at
+the top level, and under ``vendors.<slug>`` the keys of that vendor's defaults with the types of
+their default values (``rate_limit`` is ``{"limit", "window"}`` or null; a key whose default is
+null takes any value). Every problem is one line of a SettingsError naming the key, the value
+given and what is allowed.
 """
 
 from __future__ import annotations
@@ -11,17 +17,25 @@ from __future__ import annotations
 import copy
 import json
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Annotated, Any, Literal, Mapping
 
 import yaml
+from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, with_config
+from typing_extensions import TypedDict
 
 PREFIX = "MOCKSERVER_"
 
 
+class SettingsError(ValueError):
+    """Settings the emulator cannot start with: one line per problem."""
+
+
 @dataclass(frozen=True)
 class Settings:
+    __pydantic_config__ = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 4
@@ -32,13 +46,14 @@ class Settings:
     max_image_pixels: int = 40_000_000        # larger images are refused from their header
     max_media_seconds: float = 14_400.0       # longer audio/video is refused (header, demux)
     seed: int = 0
-    clock: str = "system"                     # "system", or "manual" (frozen until moved)
+    clock: Literal["system", "manual"] = "system"  # "manual": frozen until moved
     clock_start: float | None = None          # manual clock's first instant (epoch seconds)
     journal_limit: int = 1000                 # entries kept; older ones are dropped
     worker_timeout: int = 300                 # s a request may run (gunicorn's timeout); leases end
     vendor: str | None = None                 # single-vendor mode: that vendor at the root
+    access_log: bool = True                   # one line per request on stdout (serve)
     fail_fast: bool = False                   # re-raise unexpected exceptions (for debugging)
-    strict: str = "off"                       # requests checked against the spec: off|record|reject
+    strict: Literal["off", "record", "reject"] = "off"  # requests checked against the spec
     admin_token: str | None = None            # set: every admin request needs Bearer <token>
     admin_hosts: tuple[str, ...] = ()         # Host names the admin API answers besides loopback
     secret_headers: tuple[str, ...] = ("authorization", "x-api-key", "cookie",
@@ -79,11 +94,21 @@ def _from_env(env: Mapping[str, str]) -> dict:
 
 
 def _from_file(path: str) -> dict:
-    with open(path, encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) if path.endswith((".yaml", ".yml")) else json.load(fh)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh) if path.endswith((".yaml", ".yml")) else json.load(fh)
+    except OSError as exc:
+        raise SettingsError(f"settings file {path}: {exc.strerror}") from None
+    except (ValueError, yaml.YAMLError) as exc:
+        reason = " ".join(str(exc).split())
+        raise SettingsError(f"settings file {path}: not {_file_format(path)}: {reason}") from None
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: settings must be a mapping")
+        raise SettingsError(f"settings file {path}: settings must be a mapping")
     return data
+
+
+def _file_format(path: str) -> str:
+    return "YAML" if path.endswith((".yaml", ".yml")) else "JSON"
 
 
 def load_settings(overrides: Mapping | None = None, *, env: Mapping[str, str] | None = None,
@@ -95,15 +120,73 @@ def load_settings(overrides: Mapping | None = None, *, env: Mapping[str, str] | 
         merged = deep_merge(merged, _from_file(config_file))
     merged = deep_merge(merged, _from_env(env))
     merged = deep_merge(merged, {k: v for k, v in (overrides or {}).items() if k != "config"})
-    known = {f.name for f in fields(Settings)}
-    unknown = set(merged) - known
-    if unknown:
-        raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
-    merged["vendors"] = MappingProxyType({k: MappingProxyType(v) for k, v in merged["vendors"].items()})
-    for key in ("secret_headers", "secret_fields"):
-        if key in merged:
-            merged[key] = tuple(merged[key])
-    return Settings(**merged)
+    return validate(merged, vendor_defaults or {})
+
+
+# ---- validation ----------------------------------------------------------------------------
+
+@with_config(ConfigDict(extra="forbid"))
+class RateLimit(TypedDict):
+    limit: Annotated[int, Field(ge=0)]
+    window: Annotated[int | float, Field(gt=0)]
+
+
+def validate(merged: dict, vendor_defaults: Mapping[str, Mapping]) -> Settings:
+    """The Settings for ``merged`` (defaults and every layer), or a SettingsError listing each
+    unknown key, wrong type and value outside its choices."""
+    known = {(): [f.name for f in fields(Settings)], ("vendors",): list(vendor_defaults)}
+    for slug, defaults in vendor_defaults.items():
+        known[("vendors", slug)] = list(defaults)
+        known[("vendors", slug, "rate_limit")] = list(RateLimit.__annotations__)
+    problems: list[str] = []
+    try:
+        settings = TypeAdapter(Settings).validate_python(merged)
+    except ValidationError as exc:
+        problems += [_problem(error, (), known) for error in exc.errors()]
+    try:
+        vendors = TypeAdapter(_vendors_type(vendor_defaults)).validate_python(merged["vendors"])
+    except ValidationError as exc:
+        if isinstance(merged["vendors"], Mapping):  # else the line above named it already
+            problems += [_problem(error, ("vendors",), known) for error in exc.errors()]
+    if not problems and settings.vendor is not None and settings.vendor not in vendor_defaults:
+        problems.append(f"setting vendor: {settings.vendor!r} given; input should be one of "
+                        f"{', '.join(vendor_defaults)}")
+    if problems:
+        raise SettingsError("\n".join(problems))
+    return replace(settings, vendors=MappingProxyType(
+        {slug: MappingProxyType(values) for slug, values in vendors.items()}))
+
+
+def _vendors_type(vendor_defaults: Mapping[str, Mapping]) -> type:
+    """A TypedDict of the vendors' settings: each vendor's keys, typed by their defaults."""
+    per_vendor = {slug: _closed(TypedDict(slug, {key: _value_type(key, value)
+                                                 for key, value in defaults.items()}))
+                  for slug, defaults in vendor_defaults.items()}
+    return _closed(TypedDict("vendors", per_vendor, total=False))
+
+
+def _closed(typed_dict: type) -> type:
+    typed_dict.__pydantic_config__ = ConfigDict(extra="forbid")
+    return typed_dict
+
+
+def _value_type(key: str, default: Any) -> Any:
+    if key == "rate_limit":
+        return RateLimit | None
+    return Any if default is None else type(default)
+
+
+def _problem(error: dict, prefix: tuple, known: Mapping[tuple, list[str]]) -> str:
+    """One line: the key (dotted), what was given and what is allowed."""
+    loc = prefix + tuple(error["loc"])
+    key = ".".join(map(str, loc))
+    if error["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
+        return f"setting {key}: unknown; allowed: {', '.join(known[loc[:-1]])}"
+    if error["type"] == "missing":
+        return f"setting {key}: missing; it is required"
+    given = repr(error["input"])
+    given = given if len(given) <= 60 else given[:57] + "..."
+    return f"setting {key}: {given} given; {error['msg'][0].lower()}{error['msg'][1:]}"
 
 
 def as_dict(settings: Settings) -> dict:

@@ -1,4 +1,4 @@
-"""Settings layering: defaults -> file -> MOCKSERVER_* environment -> overrides."""
+"""Settings layering: defaults -> file -> MOCKSERVER_* environment -> overrides, then validation."""
 
 from __future__ import annotations
 
@@ -6,10 +6,14 @@ import dataclasses
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from deepfake_mock.settings import Settings, as_dict, deep_merge, load_settings
+from deepfake_mock.settings import Settings, SettingsError, as_dict, deep_merge, load_settings
 
-VENDOR_DEFAULTS = {"acme": {"rate_limit": None, "licensed": True, "max_upload_bytes": 100}}
+VENDOR_DEFAULTS = {"acme": {"rate_limit": None, "licensed": True, "max_upload_bytes": 100,
+                            "version": None}}
+TOP_LEVEL = ", ".join(f.name for f in dataclasses.fields(Settings))
 
 
 def load(overrides=None, env=None, vendor_defaults=VENDOR_DEFAULTS):
@@ -53,7 +57,7 @@ def test_a_json_file_over_the_defaults(json_file):
     settings = load({"config": path})
     assert settings.port == 9000
     assert settings.vendor_settings("acme") == {"rate_limit": None, "licensed": False,
-                                                "max_upload_bytes": 100}
+                                                "max_upload_bytes": 100, "version": None}
 
 
 def test_a_yaml_file_named_by_the_environment(yaml_file):
@@ -93,21 +97,21 @@ def test_double_underscore_nests():
     settings = load(env={
         "MOCKSERVER_VENDORS__ACME__RATE_LIMIT": '{"limit": 5, "window": 60}',
         "MOCKSERVER_VENDORS__ACME__LICENSED": "false",
-        "MOCKSERVER_VENDORS__NEWCO__MODE": "strict",
     })
     assert settings.vendor_settings("acme") == {"rate_limit": {"limit": 5, "window": 60},
-                                                "licensed": False, "max_upload_bytes": 100}
-    assert settings.vendor_settings("newco") == {"mode": "strict"}
+                                                "licensed": False, "max_upload_bytes": 100,
+                                                "version": None}
 
 
 def test_layers_in_order(json_file):
-    path = json_file({"port": 1, "seed": 1, "workers": 1, "vendors": {"acme": {"licensed": 1}}})
+    path = json_file({"port": 1, "seed": 1, "workers": 1,
+                      "vendors": {"acme": {"version": 1, "max_upload_bytes": 1}}})
     env = {"MOCKSERVER_CONFIG": path, "MOCKSERVER_SEED": "2", "MOCKSERVER_WORKERS": "2",
-           "MOCKSERVER_VENDORS__ACME__LICENSED": "2"}
+           "MOCKSERVER_VENDORS__ACME__VERSION": "2", "MOCKSERVER_VENDORS__ACME__LICENSED": "false"}
     settings = load({"workers": 3, "vendors": {"acme": {"max_upload_bytes": 3}}}, env=env)
     assert (settings.port, settings.seed, settings.workers) == (1, 2, 3)
-    assert settings.vendor_settings("acme") == {"rate_limit": None, "licensed": 2,
-                                                "max_upload_bytes": 3}
+    assert settings.vendor_settings("acme") == {"rate_limit": None, "licensed": False,
+                                                "max_upload_bytes": 3, "version": 2}
 
 
 @pytest.mark.parametrize("where", ["override", "env", "file"])
@@ -119,14 +123,126 @@ def test_unknown_settings_are_refused(where, json_file):
         env = {"MOCKSERVER_PROT": "1", "MOCKSERVER_WROKERS": "2"}
     else:
         overrides = {"config": json_file({"prot": 1, "wrokers": 2})}
-    with pytest.raises(ValueError, match=r"^unknown settings: prot, wrokers$"):
+    with pytest.raises(SettingsError) as refused:
         load(overrides, env=env)
+    assert str(refused.value).splitlines() == [f"setting prot: unknown; allowed: {TOP_LEVEL}",
+                                               f"setting wrokers: unknown; allowed: {TOP_LEVEL}"]
+
+
+def refusal(overrides=None, env=None) -> str:
+    with pytest.raises(SettingsError) as refused:
+        load(overrides, env=env)
+    return str(refused.value)
+
+
+def test_a_settings_error_is_a_value_error():
+    assert issubclass(SettingsError, ValueError)
+
+
+@pytest.mark.parametrize("env, line", [
+    ({"MOCKSERVER_SEED": "abc"},
+     "setting seed: 'abc' given; input should be a valid integer, unable to parse string as an "
+     "integer"),
+    ({"MOCKSERVER_STRICT": "maybe"},
+     "setting strict: 'maybe' given; input should be 'off', 'record' or 'reject'"),
+    ({"MOCKSERVER_CLOCK": "fast"},
+     "setting clock: 'fast' given; input should be 'system' or 'manual'"),
+    ({"MOCKSERVER_PORT": "8080.5"},
+     "setting port: 8080.5 given; input should be a valid integer, got a number with a "
+     "fractional part"),
+    ({"MOCKSERVER_FAIL_FAST": "sometimes"},
+     "setting fail_fast: 'sometimes' given; input should be a valid boolean, unable to interpret "
+     "input"),
+    ({"MOCKSERVER_VENDOR": "newco"},
+     "setting vendor: 'newco' given; input should be one of acme"),
+    ({"MOCKSERVER_VENDORS__ACME__LICNESED": "true"},
+     "setting vendors.acme.licnesed: unknown; allowed: rate_limit, licensed, max_upload_bytes, "
+     "version"),
+    ({"MOCKSERVER_VENDORS__NEWCO__MODE": "strict"},
+     "setting vendors.newco: unknown; allowed: acme"),
+    ({"MOCKSERVER_VENDORS__ACME__LICENSED": '"yes please"'},
+     "setting vendors.acme.licensed: 'yes please' given; input should be a valid boolean, "
+     "unable to interpret input"),
+    ({"MOCKSERVER_VENDORS__ACME__MAX_UPLOAD_BYTES": "lots"},
+     "setting vendors.acme.max_upload_bytes: 'lots' given; input should be a valid integer, "
+     "unable to parse string as an integer"),
+    ({"MOCKSERVER_VENDORS__ACME__RATE_LIMIT": '{"limit": 5, "windw": 60}'},
+     "setting vendors.acme.rate_limit.window: missing; it is required\n"
+     "setting vendors.acme.rate_limit.windw: unknown; allowed: limit, window"),
+    ({"MOCKSERVER_VENDORS__ACME__RATE_LIMIT": '{"limit": -1, "window": 0}'},
+     "setting vendors.acme.rate_limit.limit: -1 given; input should be greater than or equal "
+     "to 0\nsetting vendors.acme.rate_limit.window: 0 given; input should be greater than 0"),
+    ({"MOCKSERVER_VENDORS": "[]"},
+     "setting vendors: [] given; input should be a valid dictionary"),
+])
+def test_a_bad_setting_is_one_line_naming_the_key_the_value_and_what_is_allowed(env, line):
+    assert refusal(env=env) == line
+
+
+def test_every_problem_is_reported_at_once():
+    lines = refusal({"strict": "maybe", "vendors": {"acme": {"licensed": "no way"}}},
+                    env={"MOCKSERVER_SEED": "abc"}).splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        "setting seed", "setting strict", "setting vendors.acme.licensed"]
+
+
+def test_values_are_converted_to_their_declared_types(yaml_file):
+    path = yaml_file('port: "9000"\nsecret_fields: [sign]\nclock_start: 1767225600\n'
+                     'vendors:\n  acme:\n    rate_limit: {limit: 5, window: 0.5}\n')
+    settings = load({"config": path}, env={"MOCKSERVER_SPOOL_DIR": "2024"})
+    assert (settings.port, settings.secret_fields, settings.spool_dir) == (9000, ("sign",), "2024")
+    assert settings.clock_start == 1767225600.0
+    assert settings.vendor_settings("acme")["rate_limit"] == {"limit": 5, "window": 0.5}
+
+
+def test_a_key_whose_default_is_null_takes_any_value():
+    settings = load({"vendors": {"acme": {"version": {"major": 4}, "rate_limit": None}}})
+    assert settings.vendor_settings("acme")["version"] == {"major": 4}
+
+
+def is_integer(text: str) -> bool:
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True
+
+
+@given(st.text().filter(lambda text: not is_integer(text)))
+def test_any_seed_that_is_not_an_integer_is_refused(text):
+    line = refusal({"seed": text})
+    assert line.startswith("setting seed: ") and "\n" not in line
+    assert line.endswith(" given; input should be a valid integer, unable to parse string as an "
+                         "integer")
+
+
+@given(st.from_regex(r"[a-z][a-z_]{0,20}", fullmatch=True).filter(
+    lambda key: key not in {f.name for f in dataclasses.fields(Settings)}))
+def test_any_unknown_top_level_key_is_refused(key):
+    assert refusal({key: 1}) == f"setting {key}: unknown; allowed: {TOP_LEVEL}"
 
 
 def test_a_file_that_is_not_a_mapping_is_refused(yaml_file):
     path = yaml_file("- port\n- 1\n")
-    with pytest.raises(ValueError, match="settings must be a mapping"):
-        load({"config": path})
+    assert refusal({"config": path}) == f"settings file {path}: settings must be a mapping"
+
+
+def test_a_missing_file_is_one_line(tmp_path):
+    path = tmp_path / "nowhere.yaml"
+    assert refusal({"config": str(path)}) == f"settings file {path}: No such file or directory"
+
+
+def test_a_file_that_does_not_parse_is_one_line(json_file, yaml_file):
+    broken_json = json_file({}, "broken.json")
+    with open(broken_json, "w") as fh:
+        fh.write("{port: 1")
+    assert refusal({"config": broken_json}) == (
+        f"settings file {broken_json}: not JSON: Expecting property name enclosed in double "
+        "quotes: line 1 column 2 (char 1)")
+    broken_yaml = yaml_file("port: [1\n")
+    line = refusal({"config": broken_yaml})
+    assert line.startswith(f"settings file {broken_yaml}: not YAML: while parsing a flow sequence")
+    assert "\n" not in line
 
 
 def test_settings_are_frozen():
