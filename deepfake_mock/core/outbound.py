@@ -4,10 +4,10 @@ The emulator makes requests on a client's behalf (Resemble's ``url`` media and c
 client chooses where they go. ``check`` parses the URL once and refuses what a second parser
 could read differently (user information, backslashes, spaces, non-ASCII, schemes other than
 http and https, bad ports) and any path reaching an emulator's admin API (a ``_admin`` segment,
-whatever the host). It resolves the host once and picks the first resolved address the
-allow-list admits; ``get`` and ``post_json`` then connect to that address, sending the URL's
-host as ``Host`` (and, for https, as SNI and the name the certificate must carry). Redirects are
-never followed. One deadline covers the whole exchange, from connect to the last byte, and
+whatever the host). It resolves the host once and keeps the addresses the allow-list admits;
+``get`` and ``post_json`` then connect to the first of them that accepts, sending the URL's
+host as ``Host`` (and, for https, as SNI and the name the certificate must carry). Redirects
+are never followed. One deadline covers the whole exchange, from connect to the last byte, and
 ``get`` reads at most ``max_bytes``.
 
 Allow-list entries (parsed once by ``Policy.of``), each optionally ending in ``:port``:
@@ -150,15 +150,15 @@ class Target:
 
 
 def check(url: str, policy: Policy) -> Target:
-    """The one address ``url`` may be fetched from, or ``Refused`` saying why not; ``Failed``
-    when its host does not resolve."""
+    """Where ``url`` may be fetched from, or ``Refused`` saying why not (nothing resolved or
+    sent); ``Failed`` when its host does not resolve."""
     if not isinstance(url, str) or not url.isascii() or re.search(r"[\x00-\x20\x7f\\]", url):
         raise Refused("the URL has a backslash, a space, a control or a non-ASCII character")
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise Refused("the URL's host or port cannot be read")
+        raise Refused("the URL's host or port cannot be read") from None
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
         raise Refused("only http and https URLs are fetched")
