@@ -21,6 +21,7 @@ def serve(args) -> int:
     from .admin.guard import exposure_warning
     from .app import create_app, start_up, vendor_defaults
     from .settings import load_settings
+    from .web.request_head import GUNICORN_LIMITS
 
     overrides = _overrides(args)
     settings = load_settings(overrides, vendor_defaults=vendor_defaults())
@@ -31,6 +32,8 @@ def serve(args) -> int:
             self.cfg.set("workers", settings.workers)
             self.cfg.set("timeout", settings.worker_timeout)
             self.cfg.set("accesslog", "-" if args.access_log else None)
+            for name, value in GUNICORN_LIMITS.items():  # above the emulator's own limits
+                self.cfg.set(name, value)
 
         def load(self):
             return create_app(settings)

@@ -17,13 +17,14 @@ import uuid
 from dataclasses import dataclass, field
 
 from flask import Flask, Response, g, request
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, abort
 
 from ..core.coverage import Coverage
 from ..core.errors import VendorError
 from ..core.journal import shorten
 from .conformance import check_contract
 from .methods import allowed_methods
+from .request_head import head_problem
 from .uploads import discard_unkept
 from .vendor import Vendor, runtime
 
@@ -112,6 +113,9 @@ def install(app: Flask, vendors: dict[str, Vendor], single: Vendor | None) -> No
 
     @app.before_request
     def before_vendor_request():
+        too_large = head_problem(request.environ)
+        if too_large:
+            abort(too_large)  # rendered below: the vendor's envelope, or the admin API's
         vendor = vendors.get(request.blueprint or "") or (
             vendor_for_path() if request.endpoint is None else None)
         if vendor is None:

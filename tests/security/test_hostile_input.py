@@ -307,3 +307,40 @@ def test_a_decompression_bomb_costs_a_gunicorn_worker_no_memory(bomb, tmp_path):
         peak = _worker_peak_rss_mb(server.pid)
     assert [a.status_code for a in answers] == [400, 422, 201]
     assert peak < 200, f"a worker peaked at {peak:.0f} MB"
+
+
+# ---- 4. oversized request lines and headers -----------------------------------------------------
+
+HEAD_ANSWERS = {  # (414 body, 431 body) of each vendor's envelope, and the admin API's
+    "/resemble/api/v2/detect": ({"success": False, "message": "URI too long"},
+                                {"success": False, "message": "Request header fields too large"}),
+    "/phonexia/api/system/info": (
+        {"type": "request.uri-too-long", "message": "The request URI is too long.", "detail": []},
+        {"type": "request.header-fields-too-large",
+         "message": "The request header fields are too large.", "detail": []}),
+    f"{SPACE}/audios": ({"message": "Request uri too long"},
+                        {"message": "Request header fields too large"}),
+}
+
+
+def test_oversized_heads_get_the_vendors_envelope_through_gunicorn(tmp_path):
+    import requests
+    with ServerProcess(workers=1, spool_dir=tmp_path / "spool") as server:
+        for path, (uri_body, header_body) in HEAD_ANSWERS.items():
+            long_line = requests.get(f"{server.url}{path}?q={'a' * 5000}", timeout=30)
+            assert (long_line.status_code, long_line.json()) == (414, uri_body), path
+            big_header = requests.get(f"{server.url}{path}", headers={"X-Big": "a" * 65_536},
+                                      timeout=30)
+            assert (big_header.status_code, big_header.json()) == (431, header_body), path
+        many = requests.get(f"{server.url}/resemble/api/v2/detect", timeout=30,
+                            headers={f"X-Field-{i}": "1" for i in range(150)})
+        assert (many.status_code, many.json()) == (431, HEAD_ANSWERS[
+            "/resemble/api/v2/detect"][1])
+        finauth = requests.post(f"{server.url}/finauth/finauth/v5/anti_deepfake?{'a' * 5000}",
+                                timeout=30)
+        assert (finauth.status_code, finauth.text) == (414, "414 Request-URI Too Long")
+        admin = requests.get(f"{server.url}/_admin/health", headers={"X-Big": "a" * 65_536},
+                             timeout=30)
+        assert admin.status_code == 431 and "error" in admin.json()
+        within = requests.get(f"{server.url}/_admin/health?q={'a' * 4000}", timeout=30)
+        assert within.status_code == 200

@@ -29,6 +29,8 @@ ERRORS = {
     405: ("method.invalid", "Invalid HTTP method."),
     413: ("request.size-limit-exceeded",
           "The request entity (payload) size exceeds the allowed limit."),
+    414: ("request.uri-too-long", "The request URI is too long."),
+    431: ("request.header-fields-too-large", "The request header fields are too large."),
     422: ("request.validation-error", "Request validation error."),
     429: ("request.rate-limit-exceeded", "Rate limit exceeded."),
     507: ("storage.capacity-exceeded", "The storage is full and cannot accept any data."),
