@@ -16,7 +16,7 @@ from .core.spool import Spool, Swept
 from .core.store import open_store
 from .registry import VENDORS, bootstrap
 from .settings import Settings, load_settings
-from .web import pipeline
+from .web import access_log, pipeline
 from .web.jsonbody import DepthLimitedJSONProvider
 from .web.methods import ExactAllowFlask
 from .web.uploads import SpoolingRequest
@@ -47,6 +47,7 @@ def create_app(settings: Settings | Mapping | None = None) -> Flask:
                  Specs(SPEC_DIR, {v.slug: v.spec for v in VENDORS}))
     app.extensions["deepfake_mock"] = rt
 
+    access_log.install(app)  # before the pipeline: its line sees the final answer
     pipeline.install(app, vendors, single)
     for vendor in VENDORS:
         if single is None:

@@ -4,6 +4,7 @@ contract suite, print the fidelity table."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from . import __version__
 
 
 def _overrides(args) -> dict:
-    keys = ("host", "port", "workers", "vendor", "state", "seed", "clock", "config")
+    keys = ("host", "port", "workers", "vendor", "state", "seed", "clock", "config",
+            "worker_timeout", "access_log")
     return {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
 
 
@@ -20,7 +22,10 @@ def serve(args) -> int:
 
     from .admin.guard import exposure_warning
     from .app import create_app, start_up, vendor_defaults
+    from .registry import VENDORS
+    from .serving import banner, gunicorn_options
     from .settings import load_settings
+    from .web import access_log
     from .web.request_head import GUNICORN_LIMITS
 
     overrides = _overrides(args)
@@ -31,15 +36,21 @@ def serve(args) -> int:
             self.cfg.set("bind", f"{settings.host}:{settings.port}")
             self.cfg.set("workers", settings.workers)
             self.cfg.set("timeout", settings.worker_timeout)
-            self.cfg.set("accesslog", "-" if args.access_log else None)
             for name, value in GUNICORN_LIMITS.items():  # above the emulator's own limits
+                self.cfg.set(name, value)
+            for name, value in options.items():  # the command line's, over serve's choices
                 self.cfg.set(name, value)
 
         def load(self):
             return create_app(settings)
 
-    print(f"deepfake-mock {__version__} on http://{settings.host}:{settings.port} "
-          f"({settings.workers} workers, state {settings.state})", flush=True)
+    options = gunicorn_options(args)
+    for name in ("certfile", "keyfile"):
+        if name in options and not os.path.isfile(options[name]):
+            print(f"deepfake-mock serve: --{name} {options[name]}: no such file", file=sys.stderr)
+            return 2
+    print("\n".join(banner(settings, VENDORS, tls="certfile" in options)), flush=True)
+    access_log.to_stdout(settings.access_log)
     warning = exposure_warning(settings)
     if warning:
         print(warning, file=sys.stderr, flush=True)
@@ -118,7 +129,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int)
     p.add_argument("--clock", choices=("system", "manual"))
     p.add_argument("--config", help="settings file (JSON or YAML)")
-    p.add_argument("--access-log", action="store_true")
+    p.add_argument("--quiet", dest="access_log", action="store_const", const=False,
+                   help="no access log (the access_log setting)")
+    p.add_argument("--timeout", dest="worker_timeout", type=int, metavar="SECONDS",
+                   help="a request running longer restarts its worker (gunicorn's timeout; "
+                        "the worker_timeout setting)")
+    p.add_argument("--keep-alive", type=int, metavar="SECONDS",
+                   help="how long an idle keep-alive connection stays open (gunicorn's)")
+    p.add_argument("--worker-class", choices=("sync", "gthread"),
+                   help="gunicorn's worker class")
+    p.add_argument("--threads", type=int, help="threads per worker (gthread)")
+    p.add_argument("--certfile", help="TLS certificate (PEM); serve HTTPS with --keyfile")
+    p.add_argument("--keyfile", help="TLS private key (PEM)")
     p.set_defaults(func=serve)
 
     p = sub.add_parser("routes", help="list every route")
@@ -153,7 +175,16 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=lambda a: print(__version__) or 0)
 
     args = parser.parse_args(argv)
-    return args.func(args)
+    if (getattr(args, "certfile", None) is None) != (getattr(args, "keyfile", None) is None):
+        parser.error("--certfile and --keyfile go together")
+    from .settings import SettingsError
+
+    try:
+        return args.func(args)
+    except SettingsError as error:
+        for line in str(error).splitlines():
+            print(f"deepfake-mock: {line}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -5,16 +5,21 @@ from __future__ import annotations
 import json
 import os
 import signal
+import re
 import socket
 import stat
+import subprocess
+import sys
 
 import pytest
 import requests
 
+from deepfake_mock import __version__
 from deepfake_mock.admin.client import AdminClient
 from deepfake_mock.cli import main
 from deepfake_mock.testing import media
-from deepfake_mock.testing.server import ServerProcess, ServerStartError, group_members
+from deepfake_mock.testing.server import (ServerProcess, ServerStartError, free_port,
+                                          group_members)
 
 START = "/phonexia/api/technology/experimental/authenticity-verification"
 
@@ -144,8 +149,9 @@ def test_a_server_that_exits_at_start_is_reported_with_its_output(state):
     server = ServerProcess(workers=1, env={"MOCKSERVER_STRICT": "bogus"}, **state)
     with pytest.raises(ServerStartError) as failure:
         server.start()
-    assert "server exited with status" in str(failure.value)
-    assert "strict must be one of off, record, reject, not 'bogus'" in str(failure.value)
+    assert "server exited with status 2" in str(failure.value)
+    assert ("deepfake-mock: setting strict: 'bogus' given; input should be 'off', 'record' or "
+            "'reject'") in str(failure.value)
     assert group_members(server.pid) == []
 
 
@@ -160,3 +166,47 @@ def test_output_goes_to_a_file_and_stop_leaves_no_worker_behind(state):
         server.process.wait()
         server.stop()
         assert group_members(server.pid) == []
+
+
+# ---- what serve prints: the banner, then one access-log line per request ---------------------
+
+def test_the_banner_comes_before_the_first_request_and_every_request_is_logged(state):
+    with ServerProcess(workers=2, **state) as server:
+        AdminClient(server.url).add_fault("status", vendor="phonexia", status=503, times=1)
+        secret = {"Authorization": "Bearer header-secret"}
+        assert requests.get(f"{server.url}/phonexia/api/system/info?token=query-secret",
+                            headers=secret, timeout=10).status_code == 503
+        assert requests.get(f"{server.url}/phonexia/api/system/info", timeout=10).ok
+        output = server.log_tail(20000)
+    lines = output.splitlines()
+    first_request = next(i for i, line in enumerate(lines) if "GET /_admin/health" in line)
+    banner = lines.index(f"  phonexia  {server.url}/phonexia  spec "
+                         f"{server.url}/phonexia/openapi.yaml  "
+                         "Phonexia Speech Platform 4: Authenticity Verification")
+    assert banner < first_request
+    logged = [line for line in lines if " phonexia get_system_info " in line]
+    stamp, ms = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}", r"\d+\.\dms"
+    assert len(logged) == 2
+    assert re.fullmatch(rf"{stamp} [0-9a-f]{{32}} phonexia get_system_info GET "
+                        rf"/phonexia/api/system/info 503 {ms} fault: status 503", logged[0])
+    assert re.fullmatch(rf"{stamp} [0-9a-f]{{32}} phonexia get_system_info GET "
+                        rf"/phonexia/api/system/info 200 {ms}", logged[1])
+    assert "secret" not in output
+
+
+def test_the_access_log_setting_turns_it_off(state):
+    with ServerProcess(workers=1, env={"MOCKSERVER_ACCESS_LOG": "false"}, **state) as server:
+        assert requests.get(f"{server.url}/phonexia/api/system/info", timeout=10).ok
+        output = server.log_tail(20000)
+    assert f"deepfake-mock {__version__} on {server.url}" in output
+    assert "get_system_info" not in output and "access log" not in output
+
+
+def test_a_bad_setting_stops_serve_before_gunicorn_starts(state):
+    done = subprocess.run(
+        [sys.executable, "-m", "deepfake_mock", "serve", "--port", str(free_port()),
+         "--workers", "1", "--state", str(state["state"])],
+        env=dict(os.environ, MOCKSERVER_SEED="abc"), capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == ("deepfake-mock: setting seed: 'abc' given; input should be a valid "
+                           "integer, unable to parse string as an integer\n")

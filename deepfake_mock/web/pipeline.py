@@ -43,6 +43,7 @@ class RequestContext:
     malformed: bool = False
     dropped: bool = False
     violations: list = field(default_factory=list)
+    reason: str | None = None      # why the emulator itself answered an error (access log)
 
 
 # ---- the steps before the view -------------------------------------------------------------
@@ -55,6 +56,7 @@ def check_body_size(ctx: RequestContext) -> None:
         return
     request.max_content_length = limit
     if request.content_length is not None and request.content_length > limit:
+        ctx.reason = f"body over {limit} bytes"
         raise ctx.vendor.status_error(413)
 
 
@@ -63,6 +65,8 @@ def apply_fault(ctx: RequestContext) -> Response | None:
     if rule is None:
         return
     kind = rule["fault"]
+    ctx.reason = f"fault: {kind}" + {"status": f" {rule.get('status')}",
+                                     "delay": f" {rule.get('delay_ms')} ms"}.get(kind, "")
     if kind == "status":
         raise ctx.vendor.status_error(rule["status"])
     if kind == "delay":
@@ -94,6 +98,7 @@ def rate_limit(ctx: RequestContext) -> None:
     decision = rt.limiter.hit(f"{vendor.slug}:{credential}", rule["limit"], rule["window"])
     ctx.rate_decision = decision
     if not decision.allowed:
+        ctx.reason = f"rate limit: {rule['limit']} per {rule['window']} s"
         raise vendor.rate_limited(decision)
 
 
@@ -177,6 +182,8 @@ def install(app: Flask, vendors: dict[str, Vendor], single: Vendor | None) -> No
             raise exc
         log.exception("unexpected error")
         ctx = g.get("ctx")
+        if ctx is not None:
+            ctx.reason = f"emulator error: {type(exc).__name__}"
         vendor = ctx.vendor if ctx else vendor_for_path()
         if vendor is None:
             return {"error": "internal error"}, 500
