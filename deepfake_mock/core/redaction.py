@@ -22,6 +22,7 @@ from urllib.parse import unquote
 
 REDACTED = "[redacted]"
 MIN_SCRUBBED = 6          # shorter secrets are masked where they are named, not searched for
+NAMES_REMEMBERED = 4096   # verdicts on names kept per policy (headers and keys repeat)
 PAIR_FIELDS = ("users",)  # lists of "user:password" strings (GLAIR's users): the password is secret
 
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
@@ -39,6 +40,11 @@ def _singular(words: tuple[str, ...]) -> tuple[str, ...]:
     return words[:-1] + (last[:-1],) if len(last) > 3 and last.endswith("s") else words
 
 
+def _escaped(secret: str) -> str:
+    """How ``secret`` reads inside JSON text."""
+    return json.dumps(secret, ensure_ascii=False)[1:-1]
+
+
 def _searchable(secrets: Iterable[str]) -> set[str]:
     return {s for s in secrets if len(s) >= MIN_SCRUBBED and s != REDACTED}
 
@@ -47,9 +53,13 @@ class Redaction:
     """The policy, built from the secret names; ``known`` are secret values to find in text."""
 
     def __init__(self, secret_names: Iterable[str], known: Iterable[str] = ()):
-        self._names = {w for w in (_words(n) for n in secret_names) if w}
-        self._joined = {"".join(w) for w in self._names}
+        self._by_last: dict[str, list[tuple[str, ...]]] = {}
+        for words in {w for w in (_words(n) for n in secret_names) if w}:
+            self._by_last.setdefault(words[-1], []).append(words)
+        self._joined = {"".join(w) for names in self._by_last.values() for w in names}
+        self._verdicts: dict[str, bool] = {}  # names seen, at most NAMES_REMEMBERED
         self.known = frozenset(_searchable(known))
+        self._escaped = {s: _escaped(s) for s in self.known}
 
     @classmethod
     def from_settings(cls, settings) -> "Redaction":
@@ -64,13 +74,21 @@ class Redaction:
     # ---- names ------------------------------------------------------------------------------
 
     def is_secret(self, name: object) -> bool:
-        words = _words(str(name))
+        name = str(name)
+        verdict = self._verdicts.get(name)
+        if verdict is None:
+            verdict = self._judge(_words(name))
+            if len(self._verdicts) < NAMES_REMEMBERED:
+                self._verdicts[name] = verdict
+        return verdict
+
+    def _judge(self, words: tuple[str, ...]) -> bool:
         if not words:
             return False
         for form in {words, _singular(words)}:
             if "".join(form) in self._joined:
                 return True
-            if any(form[-len(n):] == n for n in self._names if len(n) <= len(form)):
+            if any(form[-len(n):] == n for n in self._by_last.get(form[-1], ())):
                 return True
         return False
 
@@ -80,13 +98,18 @@ class Redaction:
         """``value`` (JSON-like) with every secret masked, at any depth and inside strings."""
         found: set[str] = set()
         masked = self._walk(value, found)
-        return self._scrub(masked, sorted(self.known.union(_searchable(found)), key=len,
-                                          reverse=True))
+        secrets = self.known.union(_searchable(found))
+        if not secrets:
+            return masked
+        text = json.dumps(masked, ensure_ascii=False, default=str)
+        present = [s for s in secrets if (self._escaped.get(s) or _escaped(s)) in text]
+        return self._scrub(masked, sorted(present, key=len, reverse=True)) if present else masked
 
     def json_text(self, text: str) -> str:
         """JSON text with every known secret replaced (a whole answer, without parsing it)."""
         for secret in sorted(self.known, key=len, reverse=True):
-            text = text.replace(json.dumps(secret)[1:-1], REDACTED)
+            for form in {self._escaped[secret], json.dumps(secret)[1:-1]}:  # \u escapes or not
+                text = text.replace(form, REDACTED)
         return text
 
     # ---- the walk -----------------------------------------------------------------------------
@@ -140,8 +163,10 @@ class Redaction:
             else:
                 masked = self._walk(parsed, found)
                 return value if masked == parsed else json.dumps(masked)
-        value = _URL_AUTHORITY.sub(lambda m: self._authority(m, found), value)
-        value = _QUERY_PARAM.sub(lambda m: self._param(m, found), value)
+        if "://" in value:
+            value = _URL_AUTHORITY.sub(lambda m: self._authority(m, found), value)
+        if "=" in value:
+            value = _QUERY_PARAM.sub(lambda m: self._param(m, found), value)
         if '"' in value:
             value = _JSON_STRING_FIELD.sub(lambda m: self._json_field(m, found), value)
         return value

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, abort
 
+from ..core.conformance import Violation
 from ..core.coverage import Coverage
 from ..core.errors import VendorError
 from ..core.journal import shorten
@@ -235,7 +236,9 @@ def _journal(ctx: RequestContext, response: Response) -> None:
     }
     if ctx.violations:
         entry["violations"] = [v.as_dict() for v in ctx.violations]
-        rt.violations.record({key: entry[key] for key in _VIOLATION_CONTEXT}, ctx.violations)
+        entry = rt.redaction.redact(entry)  # a violation's message may quote a secret value
+        rt.violations.record({key: entry[key] for key in _VIOLATION_CONTEXT},
+                             [Violation(**v) for v in entry["violations"]])
     counted = ctx.operation is not None and not ctx.dropped  # coverage: answers to operations
     rt.journal.record(entry, Coverage.key(ctx.vendor.slug, ctx.operation, response.status_code)
                       if counted else None)

@@ -248,6 +248,17 @@ def test_outbound_callbacks_are_journaled_without_their_secrets(resemble_callbac
     assert "cb-token-0123" not in journal_text(client)
 
 
+def test_strict_mode_violations_do_not_quote_a_secret(settings):
+    settings["strict"] = "record"
+    client = create_app(settings).test_client()
+    client.post(f"{HIYA}/auth/credentials", json={"handle": "user-a",
+                                                  "password": ["hunter2-secret-x"]})
+    (violation,) = client.get("/_admin/violations").json["violations"]
+    assert (violation["field"], violation["message"]) == (
+        "password", f"['{REDACTED}'] is not of type 'string'")
+    assert "hunter2-secret-x" not in journal_text(client)
+
+
 # ---- admin answers -----------------------------------------------------------------------------
 
 def test_settings_mask_every_configured_secret(settings):
