@@ -20,14 +20,20 @@ KEY = "leases"
 
 
 def pid_alive(pid: int) -> bool:
-    """Whether a process with this pid exists on this host (a zombie still counts until reaped)."""
+    """Whether a process with this pid runs on this host: a killed worker that nobody reaped yet
+    (a zombie, as under a container's init that does not reap) is not alive."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass  # someone else's process: it exists
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            state = fh.read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return not os.path.isdir("/proc/self")  # no /proc on this system: it exists
+    return state not in ("Z", "X")
 
 
 def clear_all(store) -> None:
