@@ -3,7 +3,6 @@ request schemas, auth parsing, paging and the callback outbox."""
 
 from __future__ import annotations
 
-import base64
 import io
 import os
 
@@ -27,10 +26,16 @@ def other_unit(*parts):
     return unit_interval("seed", "resemble", "digest-2", *parts)
 
 
-def png_of(uri: str) -> Image.Image:
-    prefix = "data:image/png;base64,"
-    assert uri.startswith(prefix)
-    return Image.open(io.BytesIO(base64.b64decode(uri[len(prefix):])))
+class Shown(dict):
+    """A ``show`` that keeps each visualisation's PNG and gives it a URL."""
+
+    def __call__(self, name: str, png: bytes) -> str:
+        self[name] = png
+        return f"https://files.test/{name}"
+
+
+def png_of(shown: Shown, url: str) -> Image.Image:
+    return Image.open(io.BytesIO(shown[url.rsplit("/", 1)[1]]))
 
 
 # ----------------------------------------------------------------------------- spans, windows
@@ -97,10 +102,11 @@ class TestAudioMetrics:
         assert self.metrics()["score"] != self.metrics(u=other_unit)["score"]
 
     def test_visualize_adds_a_real_png_heatmap(self):
-        m = self.metrics(visualize=True)
-        image = png_of(m["image"])
-        assert image.size == (4, 16)
-        assert "image" not in self.metrics(visualize=False)
+        shown = Shown()
+        m = self.metrics(show=shown)
+        assert m["image"] == "https://files.test/audio.png"
+        assert png_of(shown, m["image"]).size == (4, 16)
+        assert "image" not in self.metrics()
 
     def test_no_speech_sentinel(self):
         m = self.metrics(no_speech=True)
@@ -137,11 +143,13 @@ class TestImageMetrics:
                      "children": []}
 
     def test_visualize_adds_image_and_ifl(self):
-        m = results.image_metrics(score=0.3, u=unit, visualize=True)
-        assert png_of(m["image"]).size == (16, 16)
+        shown = Shown()
+        m = results.image_metrics(score=0.3, u=unit, show=shown)
+        assert png_of(shown, m["image"]).size == (16, 16)
         assert set(m["ifl"]) == {"score", "heatmap"}
         assert 0 < m["ifl"]["score"] < 1
-        png_of(m["ifl"]["heatmap"])
+        assert png_of(shown, m["ifl"]["heatmap"]).size == (16, 16)
+        assert sorted(shown) == ["ifl.png", "image.png"]
 
     def test_reverse_search_finds_known_fakes_for_fake_images(self):
         sources = results.image_metrics(score=0.9, u=unit, reverse_search=True)[
@@ -199,10 +207,11 @@ class TestVideoMetrics:
                 assert seg["type"] == "Segment"
 
     def test_real_video_and_treeview(self):
+        shown = Shown()
         m = results.video_metrics(score=0.12, span=results.Span(0, 3), u=unit, stream_fps=25,
-                                  visualize=True)
+                                  show=shown)
         assert m["label"] == "Real" and m["certainty"] == 0.88
-        assert png_of(m["treeview"]).size == (3, 16)
+        assert png_of(shown, m["treeview"]).size == (3, 16)
 
     def test_percent_format(self):
         assert results.percent(0.9) == "90%"

@@ -1,5 +1,5 @@
 """Resemble AI Detect (api/v2): deepfake detection of audio, image and video, secure uploads,
-batches, detect intelligence questions, audio source tracings and intelligences."""
+batches, detect intelligence questions, audio source tracings, intelligence and watermarks."""
 
 from __future__ import annotations
 
@@ -50,6 +50,8 @@ def render_error(err: VendorError):
     if "item" in extra:
         body["item"] = None
     body["message"] = err.message
+    if "error" in extra:  # the watermark endpoints' envelope
+        body["error"] = extra["error"]
     if extra.get("errors"):
         body["errors"] = extra["errors"]
     if extra.get("cost"):
@@ -103,4 +105,5 @@ VENDOR = Vendor(
     bootstrap=check_settings,
     admin=admin_blueprint,
     invalid_request=invalid_request,
+    public_operations=frozenset({"get_file"}),   # visualisations and watermarked media
 )

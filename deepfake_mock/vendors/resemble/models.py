@@ -30,7 +30,7 @@ from ...core.journal import shorten
 from ...core.media import MediaInfo, MediaLimits, probe
 from ...core.rng import unit_interval
 from ...core.spool import SpooledFile, SpoolWriter, TooLarge, discard
-from . import results, tokens, uploads
+from . import files as served, results, tokens, uploads
 from .uploads import UploadRejected
 
 VENDOR = "resemble"
@@ -73,6 +73,7 @@ DETECT_NOT_FOUND = "Detect not found"
 QUESTION_NOT_FOUND = "Question not found"
 NOT_COMPLETED = "Detection must be completed before asking questions"
 ONE_SOURCE = "Exactly one of file, url, or media_token must be provided"
+ONE_INTELLIGENCE_SOURCE = "Exactly one of url or media_token must be provided"
 BAD_TOKEN = "media_token is invalid or expired"
 BAD_BODY = "Request body must be a JSON object"
 BAD_CONTENT_TYPE = "Content-Type must be application/json or multipart/form-data"
@@ -152,11 +153,11 @@ class Media:
     upload_id: str | None = None     # the secure upload it came from
 
 
-def check_file(rt, upload: SpooledFile, settings, limit_key: str = "max_upload_bytes",
-               allowed=uploads.UPLOAD_EXTENSIONS) -> MediaInfo:
-    """A direct or secure upload: declared name and type, size, then real media bytes."""
+def check_file(rt, upload: SpooledFile, settings,
+               limit_key: str = "max_upload_bytes") -> MediaInfo:
+    """A direct or secure upload: size, then real media bytes, whatever its name and declared
+    type (the vendor's own SDK uploads a file object with neither)."""
     try:
-        uploads.check_declared(upload.filename, upload.content_type, allowed)
         limit = settings[limit_key]
         message = uploads.too_large(limit) if limit_key == "max_upload_bytes" else (
             f"File exceeds {limit / uploads.MIB:g} MB limit")
@@ -246,14 +247,16 @@ def verdict_score(verdict) -> float:
     return verdict.probability
 
 
-def analyse(settings, info: MediaInfo, options: dict, verdict, u) -> dict:
+def analyse(settings, info: MediaInfo, options: dict, verdict, u, show=None) -> dict:
     """What the detect will show once finished: ``{"outcome", "fields", "error_message",
-    "tracing_label", "intelligence"}``; fields are merged into the item."""
+    "tracing_label", "intelligence"}``; fields are merged into the item. With ``visualize``,
+    ``show(name, png)`` keeps each visualisation and gives the URL the item shows."""
     if verdict.outcome == "failed":
         return _failed(verdict.fields.get("error_message") or DETECT_FAILED)
     score, label = verdict_score(verdict), verdict.label
     is_fake = label == "fake"
     num = numeric(settings)
+    show = show if options["visualize"] else None
     fields: dict = {}
     has_audio_verdict = False
     if info.kind == "audio":
@@ -263,11 +266,11 @@ def analyse(settings, info: MediaInfo, options: dict, verdict, u) -> dict:
             return _failed(REGION_PAST_END)
         fields["metrics"] = results.audio_metrics(
             score=score, label=label, span=span, frame_length=options["frame_length"], u=u,
-            visualize=options["visualize"], numeric=num, no_speech=verdict.outcome == "no_speech")
+            show=show, numeric=num, no_speech=verdict.outcome == "no_speech")
         has_audio_verdict = True
     elif info.kind == "image":
         fields["image_metrics"] = results.image_metrics(
-            score=score, u=u, visualize=options["visualize"],
+            score=score, u=u, show=show,
             reverse_search=options["use_reverse_search"])
     else:
         span = results.analysed_span(info.duration or 0.0, options["start_region"],
@@ -276,12 +279,12 @@ def analyse(settings, info: MediaInfo, options: dict, verdict, u) -> dict:
             return _failed(REGION_PAST_END)
         fields["video_metrics"] = results.video_metrics(
             score=score, span=span, u=u, stream_fps=info.frame_rate,
-            max_video_fps=options.get("max_video_fps"), visualize=options["visualize"],
+            max_video_fps=options.get("max_video_fps"), show=show,
             default_fps=settings["video_default_fps"], max_frames=settings["video_max_frames"])
         if info.has_audio:
             fields["metrics"] = results.audio_metrics(
                 score=results.audio_track_score(score, u), label=label, span=span,
-                frame_length=options["frame_length"], u=u, visualize=options["visualize"],
+                frame_length=options["frame_length"], u=u, show=show,
                 numeric=num, no_speech=verdict.outcome == "no_speech")
             has_audio_verdict = True
     fields.update(verdict.fields)
@@ -324,10 +327,15 @@ def charge(rt, settings, team: str, files: int, per_file: list[dict] | None = No
         raise error(402, **extra)
 
 
-def create_detect(rt, settings, *, team: str, media: Media, options: dict,
+def create_detect(rt, settings, *, team: str, media: Media, options: dict, base: str,
                   batch_id: str | None = None) -> dict:
-    """Store a detect for media that passed the upload rules (or a url that failed)."""
+    """Store a detect for media that passed the upload rules (or a url that failed); its
+    visualisations are served under ``base``, the vendor's root URL on the host called."""
     detect_id = rt.ids.hex("resemble-detect")
+
+    def show(name: str, png: bytes) -> str:
+        served.put_bytes(rt, detect_id, name, png)
+        return served.url(base, detect_id, name)
     if media.failure is not None:
         media_type = guess_media_type(media.filename)
         analysis = _failed(media.failure)
@@ -335,7 +343,7 @@ def create_detect(rt, settings, *, team: str, media: Media, options: dict,
     else:
         verdict = rt.verdicts.decide(VENDOR, media.digest, "create_detection")
         analysis = analyse(settings, media.info, options, verdict,
-                           unit_of(rt.seed(), media.digest))
+                           unit_of(rt.seed(), media.digest), show)
         media_type = media.info.kind
         duration = media.info.duration or 0.0
     ext = uploads.extension_of(media.filename)
@@ -402,6 +410,8 @@ def create_secure_upload(rt, settings, team: str, upload: SpooledFile, keep) -> 
     check_room(rt)
     upload_id = rt.ids.hex("resemble-upload")
     ext = uploads.extension_of(upload.filename)
+    if ext is None or not SAFE_EXT.match(ext):
+        ext = _default_ext(info)
     path = keep(upload, f"{FILE_PREFIX}upload-{upload_id}.{ext}")
     now = rt.clock.now()
     rt.store.put(UPLOADS, upload_id, {
@@ -475,6 +485,7 @@ def _side_effects(rt, job: dict) -> None:
             "created_at": at, "detect_uuid": job["id"], "media_type": data["media_type"],
             "_team": team}, scope=team)
     if data["options"]["zero_retention_mode"]:
+        served.purge(rt, job["id"])
         if data["path"]:
             discard(data["path"])
         if data["upload_id"]:
@@ -493,6 +504,9 @@ def settle_team(rt, team: str) -> None:
         job = rt.jobs.get(VENDOR, entry["id"])
         if job is None:
             rt.store.delete(UNSETTLED, entry["id"])
+        elif job["data"]["kind"] == "intelligence":
+            from .intelligences import settle as settle_intelligence
+            settle_intelligence(rt, job)
         else:
             settle(rt, job)
 
@@ -654,12 +668,13 @@ def batch_detect_options(form: dict) -> dict:
             "search_identity": form["search_identity"]}
 
 
-def create_batch(rt, settings, team: str, files: list[BatchFile], form: dict) -> dict:
-    charge(rt, settings, team, len(files), [{"filename": f.filename} for f in files])
+def create_batch(rt, settings, team: str, batch_files: list[BatchFile], form: dict,
+                 base: str) -> dict:
+    charge(rt, settings, team, len(batch_files), [{"filename": f.filename} for f in batch_files])
     batch_id = rt.ids.hex("resemble-batch")
     options = batch_detect_options(form)
     detect_ids = []
-    for f in files:
+    for f in batch_files:
         info = probe(f.path, MediaLimits.from_settings(rt.settings))
         if info.kind is None:
             discard(f.path)
@@ -667,7 +682,7 @@ def create_batch(rt, settings, team: str, files: list[BatchFile], form: dict) ->
         else:
             media = Media(f.path, f.size, f.digest, f.filename, info)
         detect_ids.append(create_detect(rt, settings, team=team, media=media, options=options,
-                                        batch_id=batch_id)["id"])
+                                        base=base, batch_id=batch_id)["id"])
     doc = {"uuid": batch_id, "team": team, "created_at": iso(rt.clock.now()),
            "detect_uuids": detect_ids, "callback_url": form["callback_url"],
            "search_identity": form["search_identity"], "use_llm": form["use_llm"]}
@@ -765,7 +780,11 @@ def enqueue_callback(rt, settings, *, team: str, kind: str, ref: str, url: str) 
 
 
 def callback_body(rt, settings, delivery: dict) -> dict | None:
-    """The body to POST once the referenced detect or batch has finished; None before."""
+    """The body to POST once the referenced detect, batch or intelligence has finished; None
+    before."""
+    if delivery["kind"] == "intelligence":
+        from .intelligences import callback_body as intelligence_body
+        return intelligence_body(rt, delivery["ref"])
     if delivery["kind"] == "batch":
         doc = rt.store.get(BATCHES, delivery["ref"])
         if doc is None:

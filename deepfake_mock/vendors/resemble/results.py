@@ -12,7 +12,6 @@ example uses JSON numbers; the setting ``resemble.score_format`` picks).
 
 from __future__ import annotations
 
-import base64
 import math
 import struct
 import zlib
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 Unit = Callable[..., float]
+Show = Callable[[str, bytes], str]   # (file name, PNG bytes) -> the URL the item shows
 
 EPSILON = 1e-9
 NO_SPEECH = -1.0          # the vendor's "no speech in the track" aggregated_score sentinel
@@ -99,7 +99,7 @@ def window_count(length: float, frame_length: int) -> int:
     return max(1, math.ceil(length / frame_length - EPSILON))
 
 
-# --- visualisations: small real PNGs as data: URIs ---------------------------------------------
+# --- visualisations: small real PNGs, shown at the URL ``show`` gives ------------------------
 
 def _png(width: int, height: int, pixel: Callable[[int, int], tuple[int, int, int]]) -> bytes:
     rows = b"".join(b"\x00" + bytes(c for x in range(width) for c in pixel(x, y))
@@ -120,27 +120,24 @@ def heat(score: float) -> tuple[int, int, int]:
     return int(255 * s), int(255 * (1 - s)), 40
 
 
-def data_uri(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-
-
-def strip_heatmap(scores: list[float], height: int = 16) -> str:
+def strip_heatmap(scores: list[float], height: int = 16) -> bytes:
     """A strip with one column per window or frame (at most 512)."""
     columns = scores[:512] or [0.0]
-    return data_uri(_png(len(columns), height, lambda x, y: heat(columns[x])))
+    return _png(len(columns), height, lambda x, y: heat(columns[x]))
 
 
-def grid_heatmap(score: float, u: Unit, *key: object, size: int = 16) -> str:
+def grid_heatmap(score: float, u: Unit, *key: object, size: int = 16) -> bytes:
     cells = spread(score, size * size, u, *key, amplitude=0.3)
-    return data_uri(_png(size, size, lambda x, y: heat(cells[y * size + x])))
+    return _png(size, size, lambda x, y: heat(cells[y * size + x]))
 
 
 # --- audio -------------------------------------------------------------------------------------
 
 def audio_metrics(*, score: float, label: str, span: Span, frame_length: int, u: Unit,
-                  visualize: bool = False, numeric: bool = False,
-                  no_speech: bool = False) -> dict:
-    """``item.metrics``: one score per frame_length window, their consistency, the aggregate."""
+                  show: Show | None = None, numeric: bool = False, no_speech: bool = False,
+                  name: str = "audio.png") -> dict:
+    """``item.metrics``: one score per frame_length window, their consistency, the aggregate;
+    with ``show`` (visualize), the heatmap's URL as ``image``."""
     n = window_count(span.length, frame_length)
     if no_speech:
         scores = [NO_SPEECH] * n
@@ -153,8 +150,8 @@ def audio_metrics(*, score: float, label: str, span: Span, frame_length: int, u:
         metrics = {"label": label, "score": [decimal(s, numeric) for s in scores],
                    "consistency": decimal(clamp(1 - 2 * deviation, 0.0, 1.0), numeric),
                    "aggregated_score": decimal(score, numeric)}
-    if visualize:
-        metrics["image"] = strip_heatmap([max(0.0, s) for s in scores])
+    if show is not None:
+        metrics["image"] = show(name, strip_heatmap([max(0.0, s) for s in scores]))
     return metrics
 
 
@@ -205,14 +202,17 @@ def reverse_search_sources(score: float, u: Unit) -> list[dict]:
     return sources
 
 
-def image_metrics(*, score: float, u: Unit, visualize: bool = False,
+def image_metrics(*, score: float, u: Unit, show: Show | None = None,
                   reverse_search: bool = False) -> dict:
+    """``item.image_metrics``; with ``show`` (visualize), the URLs of the visualisation and of
+    the IFL heatmap."""
     metrics = {"type": "FinalResult", "label": image_label(score),
-               "image": grid_heatmap(score, u, "image-vis") if visualize else "",
+               "image": (show("image.png", grid_heatmap(score, u, "image-vis"))
+                         if show is not None else ""),
                "score": round(score, 3), "children": []}
-    if visualize:
+    if show is not None:
         metrics["ifl"] = {"score": round(clamp(score + (u("ifl") - 0.5) * 0.1), 3),
-                          "heatmap": grid_heatmap(score, u, "ifl-heatmap")}
+                          "heatmap": show("ifl.png", grid_heatmap(score, u, "ifl-heatmap"))}
     if reverse_search:
         metrics["reverse_image_search_sources"] = reverse_search_sources(score, u)
     return metrics
@@ -237,7 +237,7 @@ def _node(kind: str, score: float) -> dict:
 
 
 def video_metrics(*, score: float, span: Span, u: Unit, stream_fps: float | None,
-                  max_video_fps: float | None = None, visualize: bool = False,
+                  max_video_fps: float | None = None, show: Show | None = None,
                   default_fps: float = DEFAULT_VIDEO_FPS, max_frames: int = 1000) -> dict:
     """``item.video_metrics``: VideoResult -> ImageResult (one per sampled frame, with its
     timestamp) -> Segment (one per tracked face)."""
@@ -253,8 +253,8 @@ def video_metrics(*, score: float, span: Span, u: Unit, stream_fps: float | None
     video = {**_node("VideoResult", score), "children": frames}
     metrics = {"label": conclusion(score), "score": round(score, 3),
                "certainty": certainty_of(score)}
-    if visualize:
-        metrics["treeview"] = strip_heatmap(frame_scores)
+    if show is not None:
+        metrics["treeview"] = show("treeview.png", strip_heatmap(frame_scores))
     metrics["children"] = [video]
     return metrics
 
@@ -271,38 +271,74 @@ def _channels(n: int | None) -> str:
     return {1: "mono", 2: "stereo"}.get(n or 0, f"{n} channels" if n else "unknown channel layout")
 
 
-def intelligence_description(media_type: str, facts: dict, is_fake: bool) -> str | dict:
-    """Prose for audio and video; named findings (the vendor's image JSON keys) for images."""
-    seconds = float(facts.get("duration") or 0.0)
+INTELLIGENCE_DEFAULT_JSON = {"audio": False, "video": False, "image": True}
+
+
+def intelligence_description(media_type: str, facts: dict, is_fake: bool,
+                             as_json: bool | None = None) -> str | dict:
+    """Prose, or with ``as_json`` the vendor's named fields for the media type; by default
+    prose for audio and video and fields for images, as the vendor documents ``json``."""
+    if as_json is None:
+        as_json = INTELLIGENCE_DEFAULT_JSON[media_type]
+    fields = (_image_findings(facts, is_fake) if media_type == "image"
+              else _speech_findings(media_type, facts, is_fake))
+    if as_json:
+        return fields
     if media_type == "image":
-        size = f"{facts.get('width', '?')}x{facts.get('height', '?')}"
-        return {
-            "scene_description": f"A still image of {size} pixels.",
-            "subjects": "One main subject in the foreground.",
-            "authenticity_analysis": (
-                "Texture and lighting are unusually uniform, consistent with a generated image."
-                if is_fake else
-                "Noise, lighting and edges are consistent with a camera capture."),
-            "context_and_setting": "No identifying context was found in the image.",
-            "abnormalities": ("Smoothed skin texture and inconsistent reflections."
-                              if is_fake else "None found."),
-            "misinformation": "No claims were found in the image.",
-        }
+        return " ".join(fields[k] for k in ("scene_description", "subjects",
+                                            "authenticity_analysis"))
+    return f"{_media_summary(media_type, facts)} {fields['abnormalities']}"
+
+
+def _media_summary(media_type: str, facts: dict) -> str:
+    seconds = float(facts.get("duration") or 0.0)
     if media_type == "video":
-        head = (f"Video of {seconds:.1f} seconds at {facts.get('width', '?')}x"
+        return (f"Video of {seconds:.1f} seconds at {facts.get('width', '?')}x"
                 f"{facts.get('height', '?')}"
                 + (" with an audio track." if facts.get("has_audio") else " without audio."))
-        body = (" Facial regions show blending artefacts and unstable edges between frames,"
-                " consistent with a face swap." if is_fake else
-                " Faces move naturally and no blending artefacts were found between frames.")
-        return head + body
-    head = (f"Audio recording of {seconds:.1f} seconds ({_channels(facts.get('channels'))}"
+    return (f"Audio recording of {seconds:.1f} seconds ({_channels(facts.get('channels'))}"
             + (f", {facts['sample_rate']} Hz" if facts.get("sample_rate") else "") + ").")
-    body = (" The voice has unusually uniform pitch and energy across the analysed windows,"
-            " consistent with synthetic speech." if is_fake else
-            " The voice shows natural variation in pitch, pacing and breathing; no traits of"
-            " synthetic speech were found.")
-    return head + body
+
+
+def _image_findings(facts: dict, is_fake: bool) -> dict:
+    size = f"{facts.get('width', '?')}x{facts.get('height', '?')}"
+    return {
+        "scene_description": f"A still image of {size} pixels.",
+        "subjects": "One main subject in the foreground.",
+        "authenticity_analysis": (
+            "Texture and lighting are unusually uniform, consistent with a generated image."
+            if is_fake else "Noise, lighting and edges are consistent with a camera capture."),
+        "context_and_setting": "No identifying context was found in the image.",
+        "abnormalities": ("Smoothed skin texture and inconsistent reflections."
+                          if is_fake else "None found."),
+        "misinformation": "No claims were found in the image.",
+    }
+
+
+def _speech_findings(media_type: str, facts: dict, is_fake: bool) -> dict:
+    """The vendor's audio/video keys, in its order."""
+    if media_type == "video":
+        abnormal = ("Facial regions show blending artefacts and unstable edges between frames,"
+                    " consistent with a face swap." if is_fake else
+                    "Faces move naturally and no blending artefacts were found between frames.")
+    else:
+        abnormal = ("The voice has unusually uniform pitch and energy across the analysed"
+                    " windows, consistent with synthetic speech." if is_fake else
+                    "The voice shows natural variation in pitch, pacing and breathing; no traits"
+                    " of synthetic speech were found.")
+    return {
+        "speaker_info": "One adult speaker.",
+        "language": "en",
+        "dialect": "en-US",
+        "emotion": "neutral",
+        "speaking_style": "conversational",
+        "context": _media_summary(media_type, facts),
+        "message": "No spoken claims of note.",
+        "abnormalities": abnormal,
+        "transcription": "",
+        "translation": None,
+        "misinformation": "No misinformation detected",
+    }
 
 
 def question_answer(item: dict, query: str) -> str:

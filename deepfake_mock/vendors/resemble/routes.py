@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, request, send_file
 
 from ...core.spool import SpooledFile, discard
 from ...web.uploads import keep, spool_bytes
 from ...web.vendor import principal, runtime, vendor_settings
-from . import models, schemas
+from . import files as served
+from . import intelligences, models, schemas, watermarks
 from .callbacks import DeliveryWorker
 from .models import Media, bad_request, error
 from .schemas import InvalidParams, load
@@ -22,6 +23,9 @@ create_json = schemas.CreateDetectionJsonRequest()
 create_form = schemas.CreateDetectionFormRequest()
 batch_form = schemas.CreateDetectBatchRequest()
 question_body = schemas.CreateDetectIntelligenceQuestionRequest()
+intelligence_body = schemas.RunIntelligenceRequest()
+watermark_detect_body = schemas.DetectWatermarkRequest()
+watermark_apply_body = schemas.ApplyWatermarkRequest()
 page_query = schemas.PageQuery()
 detect_response = schemas.CreateDetectionResponse()
 page_response = schemas.PageResponse()
@@ -42,6 +46,18 @@ def _team() -> str:
 
 def _page() -> dict:
     return _load(page_query, request.args.to_dict())
+
+
+def _vendor_root() -> str:
+    """The vendor's root URL on the host the client called (``http://host:port/resemble``)."""
+    return request.root_url.rstrip("/") + request.path[: request.path.index(API)]
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True) if request.mimetype == "application/json" else None
+    if not isinstance(body, dict):
+        raise bad_request(models.BAD_BODY)
+    return body
 
 
 def _prefers_wait() -> bool:
@@ -116,7 +132,8 @@ def create_detection():
     try:
         models.check_room(rt)
         models.charge(rt, settings, team, 1)
-        job = models.create_detect(rt, settings, team=team, media=media.media, options=options)
+        job = models.create_detect(rt, settings, team=team, media=media.media, options=options,
+                                   base=_vendor_root())
     except BaseException:
         if media.media.path and media.media.upload_id is None:
             discard(media.media.path)
@@ -259,7 +276,7 @@ def create_detect_batch():
                                           spooled.filename))
     try:
         models.check_room(rt)
-        doc = models.create_batch(rt, settings, team, files, loaded)
+        doc = models.create_batch(rt, settings, team, files, loaded, _vendor_root())
     except BaseException:
         for f in files:
             discard(f.path)
@@ -343,8 +360,93 @@ def list_intelligences():
 def get_intelligence(uuid: str):
     record = models.get_record(runtime(), models.INTELLIGENCES, _team(), uuid)
     if record is None:
-        raise error(404, "Not found")
+        raise error(404, "Not found", item=None)
     return item_response.dump({"success": True, "item": record})
+
+
+@blueprint.post(f"{API}/intelligence")
+def run_intelligence():
+    rt, settings, team = runtime(), vendor_settings(), _team()
+    loaded = _load(intelligence_body, _json_body())
+    if (loaded["url"] is None) == (loaded["media_token"] is None):
+        raise bad_request(models.ONE_INTELLIGENCE_SOURCE)
+    detect = intelligences.associated_detect(rt, team, loaded["detect_id"])
+    if loaded["media_token"] is not None:
+        media = models.media_from_token(rt, settings, loaded["media_token"], team)
+    else:
+        media = models.media_from_url(rt, settings, loaded["url"])
+    asynchronous = loaded["callback_url"] is not None
+    record = intelligences.run(rt, team=team, media=media, loaded=loaded, detect=detect,
+                               asynchronous=asynchronous)
+    if not asynchronous:
+        return item_response.dump({"success": True, "item": models.public(record)})
+    models.enqueue_callback(rt, settings, team=team, kind="intelligence", ref=record["uuid"],
+                            url=loaded["callback_url"])
+    _kick_worker()
+    return item_response.dump({"success": True, "item": intelligences.accepted(record)}), 202
+
+
+# ---- watermarks (beta) ------------------------------------------------------------------------
+
+def _watermark_request(schema) -> dict:
+    body = request.get_json(silent=True) if request.mimetype == "application/json" else None
+    if not isinstance(body, dict):
+        raise watermarks.failure(models.BAD_BODY)
+    try:
+        return load(schema, body)
+    except InvalidParams as exc:
+        raise error(400, exc.message, errors=exc.errors, error=exc.message)
+
+
+def _watermark_answer(job: dict):
+    if _prefers_wait():
+        job = watermarks.stamp(runtime(), models.wait_for(runtime(), vendor_settings(), job))
+    return item_response.dump({"success": True, "item": watermarks.render(job)})
+
+
+def _watermark_result(uuid: str, kind: str):
+    job = watermarks.find(runtime(), _team(), uuid, kind)
+    if job is None:
+        raise watermarks.failure(watermarks.NOT_FOUND, 404)
+    return item_response.dump({"success": True, "item": watermarks.render(job)})
+
+
+@blueprint.post(f"{API}/watermark/detect")
+def detect_watermark():
+    loaded = _watermark_request(watermark_detect_body)
+    return _watermark_answer(watermarks.detect(runtime(), vendor_settings(), _team(),
+                                               loaded["url"], loaded["custom_message"]))
+
+
+@blueprint.get(f"{API}/watermark/detect/<uuid>/result")
+def get_watermark_detection_result(uuid: str):
+    return _watermark_result(uuid, watermarks.DETECT)
+
+
+@blueprint.post(f"{API}/watermark/apply")
+def apply_watermark():
+    loaded = _watermark_request(watermark_apply_body)
+    return _watermark_answer(watermarks.apply(runtime(), vendor_settings(), _team(),
+                                              loaded["url"], loaded["custom_message"],
+                                              _vendor_root()))
+
+
+@blueprint.get(f"{API}/watermark/apply/<uuid>/result")
+def get_watermark_apply_result(uuid: str):
+    return _watermark_result(uuid, watermarks.APPLY)
+
+
+# ---- files served at the emulator's own URLs (no token: the vendor's are signed URLs) --------
+
+@blueprint.get("/files/<owner>/<name>")
+def get_file(owner: str, name: str):
+    found = served.find(runtime(), owner, name)
+    if found is None:
+        raise error(404, "Not found")
+    content, mimetype = found
+    if isinstance(content, bytes):
+        return current_app.response_class(content, mimetype=mimetype)
+    return send_file(content, mimetype=mimetype)
 
 
 # ---- vendor admin: callback deliveries (/_admin/vendors/resemble/...) ---------------------------

@@ -214,6 +214,29 @@ class CreateDetectIntelligenceQuestionRequest(_Base):
     query = Query(required=True, error_messages={"required": "is required", "null": "is required"})
 
 
+MEDIA_TYPES = validate.OneOf(("audio", "video", "image"),
+                             error="must be one of: audio, video, image")
+STRENGTH = validate.Range(min=0, max=1, error="must be between 0 and 1")
+URL_REQUIRED = {"required": "is required", "null": "is required"}
+
+RunIntelligenceRequest = _Base.from_dict({
+    **_SOURCES_JSON,
+    "detect_id": Text(allow_none=True, load_default=None, validate=NON_BLANK),
+    "media_type": Text(allow_none=True, load_default=None, validate=MEDIA_TYPES),
+    "json": JsonBool(allow_none=True, load_default=None),
+    "callback_url": Url(allow_none=True, load_default=None),
+}, name="RunIntelligenceRequest")
+
+
+class DetectWatermarkRequest(_Base):
+    url = Url(required=True, error_messages=URL_REQUIRED)
+    custom_message = Text(load_default="resembleai")
+
+
+class ApplyWatermarkRequest(DetectWatermarkRequest):
+    strength = JsonNumber(validate=STRENGTH, load_default=0.2)
+
+
 class PageQuery(_Base):
     """``page`` (required, >= 1) and ``page_size`` (10-1000, default 10) of the list endpoints;
     other query parameters are ignored."""
@@ -269,3 +292,8 @@ CreateDetectIntelligenceQuestionResponse = ItemResponse
 GetDetectIntelligenceQuestionResponse = ItemResponse
 GetAudioSourceTracingResponse = ItemResponse
 GetIntelligenceResponse = ItemResponse
+RunIntelligenceResponse = ItemResponse
+DetectWatermarkResponse = ItemResponse
+GetWatermarkDetectionResultResponse = ItemResponse
+ApplyWatermarkResponse = ItemResponse
+GetWatermarkApplyResultResponse = ItemResponse
