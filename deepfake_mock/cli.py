@@ -17,6 +17,9 @@ def _overrides(args) -> dict:
     return {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
 
 
+SERVE_THREADS = 8  # per gunicorn worker
+
+
 def serve(args) -> int:
     from gunicorn.app.base import BaseApplication
 
@@ -35,6 +38,10 @@ def serve(args) -> int:
         def load_config(self):
             self.cfg.set("bind", f"{settings.host}:{settings.port}")
             self.cfg.set("workers", settings.workers)
+            # threads, so that a WebSocket (Hiya's streaming verification) holds one thread of a
+            # worker while it lasts, not the worker; keep-alive connections come with it
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", SERVE_THREADS)
             self.cfg.set("timeout", settings.worker_timeout)
             for name, value in GUNICORN_LIMITS.items():  # above the emulator's own limits
                 self.cfg.set(name, value)

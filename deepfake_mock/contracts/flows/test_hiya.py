@@ -1,6 +1,7 @@
 """Hiya Audio Intelligence flows as the vendor's own example scripts run them (loccus-ai/examples:
-batch-testing, monthly-usage): sign in, create an audio with a base64 file, create an
-authenticity verification, read ``scores.synthesis``, and page through the generic view.
+batch-testing, monthly-usage, streaming-verification): sign in, create an audio with a base64
+file, create an authenticity verification, read ``scores.synthesis``, page through the generic
+view, and stream an audio over the WebSocket.
 
 Runs against the emulator, a running emulator, or the real service
 (``--base-url https://api.hiya.com/audiointel/eu --vendor hiya`` with the HIYA_* variables of
@@ -10,10 +11,14 @@ contracts/auth_hiya.py).
 from __future__ import annotations
 
 import base64
+import json
+import re
 import uuid
 
 import pytest
 import requests
+from websockets.exceptions import ConnectionClosedOK
+from websockets.sync.client import connect
 
 from deepfake_mock.contracts.auth_hiya import hiya_auth, sign_in
 from deepfake_mock.contracts.conftest import vendor_target
@@ -169,3 +174,38 @@ def test_regional_base_path_and_performing_state(hiya):
     done = hiya["http"].get(f"{hiya['space']}/verifications/authenticity/{r.json()['handle']}",
                             timeout=30)
     assert done.json()["state"] == "performed"
+
+
+def test_streaming_verification_flow(hiya):
+    """The streaming example (streaming-verification/verify.mjs): bearer auth and its
+    User-Agent on the handshake, the init message, the audio file in 16 KiB binary messages,
+    ``{"type": "close"}``; then chunk messages and the verification, and the server closes."""
+    url = re.sub(r"^http", "ws", hiya["space"]) + "/verify/authenticity"
+    headers = {**hiya["auth"].headers(), "User-Agent": "streaming-verification-example/1.0"}
+    audio = media.wav(6, sample_rate=8000, variant=5)
+    messages = []
+    with connect(url, additional_headers=headers, proxy=None, open_timeout=30) as ws:
+        ws.send(json.dumps({"model": "phone", "config": {"synthesisSources": False}}))
+        for at in range(0, len(audio), 16 * 1024):
+            ws.send(audio[at:at + 16 * 1024])
+        ws.send(json.dumps({"type": "close"}))
+        with pytest.raises(ConnectionClosedOK):
+            while True:
+                messages.append(json.loads(ws.recv(timeout=120)))
+    *chunks, final = messages
+    assert chunks and all(m["type"] == "chunk" for m in chunks), messages
+    for message in chunks:
+        chunk = message["chunk"]
+        assert chunk["label"] in ("validVoice", "excessiveMusic", "excessiveNoise", "insufficientVoice")
+        assert parse_duration(chunk["endTime"]) > parse_duration(chunk["startTime"])
+    assert final["type"] == "verification", messages
+    verification = final["verification"]
+    assert verification["model"].startswith("phone/")
+    assert parse_duration(verification["duration"]) == pytest.approx(6.0, abs=0.05)
+    synthesis = verification["scores"]["synthesis"]
+    assert synthesis is None or 0 <= float(synthesis) <= 1
+    if hiya["target"].is_emulator:  # the emulator names the stored verification: read it back
+        stored = hiya["http"].get(
+            f"{hiya['space']}/verifications/authenticity/{verification['handle']}", timeout=30)
+        assert stored.status_code == 200 and stored.json()["mode"] == "websocket"
+        assert stored.json()["scores"] == verification["scores"]

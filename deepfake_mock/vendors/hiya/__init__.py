@@ -25,6 +25,7 @@ DEFAULTS = {
     "token_ttl_seconds": 86400.0,          # DOCUMENTED: short-lived tokens last 24 hours
     "max_file_bytes": 32 * 1024 * 1024,    # largest audio file accepted (413 past it)
     "foreign_space_status": 403,           # 403 Forbidden, or 404 Resource not found
+    "stream_idle_seconds": 30.0,           # a streaming verification silent this long ends
     "rate_limit": None,                    # {"limit": n, "window": seconds}; none documented
 }
 

@@ -50,6 +50,7 @@ ERRORS = {
     403: ("forbidden", "Forbidden"),
     404: ("not_found", "Resource not found"),
     405: ("method_not_allowed", "Method not allowed"),
+    408: ("timeout", "Request timeout"),
     409: ("collision", "Resource collision"),
     413: ("payload_too_large", "Payload too large"),
     415: ("unsupported_media_type", "Unsupported media type"),
@@ -128,6 +129,9 @@ def validate_settings(settings) -> None:
             raise ValueError(f"hiya: bad space in settings: {space!r}")
     if settings["foreign_space_status"] not in (403, 404):
         raise ValueError("hiya: foreign_space_status must be 403 or 404")
+    idle = settings["stream_idle_seconds"]
+    if isinstance(idle, bool) or not isinstance(idle, (int, float)) or not idle > 0:
+        raise ValueError("hiya: stream_idle_seconds must be a positive number of seconds")
 
 
 def bootstrap(rt, settings) -> None:
@@ -525,10 +529,11 @@ class Backend:
             return analysis.round_score(float(verdict.fields["replay"]))
         return analysis.round_score(0.6 + 0.4 * self._u("replay", audio["digest"]))
 
-    def _store_verification(self, space: dict, audio: dict, doc: dict, verdict) -> dict:
+    def _store_verification(self, space: dict, audio: dict | None, doc: dict, verdict) -> dict:
         """Charge the space's owner and store the verification. ``doc`` holds the type's fields
         and the ``final_state`` its analysis reached; admin rules may turn it into ``error``
-        or leave it ``performing`` until its job moves on."""
+        or leave it ``performing`` until its job moves on. A streamed verification has no
+        ``audio`` resource."""
         outcome = verdict.outcome if verdict.outcome in ("error", "performing") else None
         if outcome != "error":
             self._charge(space["owner"])
@@ -536,15 +541,15 @@ class Backend:
             doc["final_state"] = "error"
         now = self.now()
         vid = self.rt.ids.uuid4("hiya-verification")
-        doc.update(id=vid, handle=vid, space=space["id"], audio=audio["id"], created_at=now,
-                   performed_at=now, actor=self.user, job=outcome == "performing",
+        doc.update(id=vid, handle=vid, space=space["id"], audio=audio["id"] if audio else None,
+                   created_at=now, performed_at=now, actor=self.user, job=outcome == "performing",
                    state="performing" if outcome == "performing" else doc["final_state"])
         if outcome == "performing":
             self.rt.jobs.create(VENDOR, vid, states=("performing",), outcome=doc["final_state"],
                                 data={}, scope=space["id"])
         self._claim(space, "verification", vid, vid)
         self.store.put(C_VERIFICATIONS, vid, doc, scope=space["id"])
-        self._bump(C_AUDIOS, audio["id"], "verifications")
+        self._bump(C_AUDIOS, doc["audio"], "verifications")
         if doc["state"] != "error":
             self._record(space, doc)
         return doc
@@ -564,14 +569,39 @@ class Backend:
         self._require_credit(space["owner"])
         return self._verdict(audio, operation)
 
-    def create_authenticity(self, space: dict, body: dict) -> dict:
-        audio = self.audio(space, body["audio"])
-        model = rules.AUTHENTICITY_MODELS.get(body["model"])
+    @staticmethod
+    def authenticity_model(handle: str) -> rules.Model:
+        model = rules.AUTHENTICITY_MODELS.get(handle)
         if model is None:
             raise error(404)
+        return model
+
+    def create_authenticity(self, space: dict, body: dict) -> dict:
+        audio = self.audio(space, body["audio"])
+        model = self.authenticity_model(body["model"])
         if audio["state"] != "available":
             raise error(400, AUDIO_NOT_AVAILABLE)
-        verdict = self._admit(space, audio, model, "create_authenticity_verification")
+        doc, verdict = self._authenticity(space, audio, model, "create_authenticity_verification")
+        doc.update(alias=body.get("alias"), mode="restApi")
+        return self.verification_view(self._store_verification(space, audio, doc, verdict),
+                                      with_chunks=True)
+
+    def stream_authenticity(self, space: dict, model: rules.Model, upload: SpooledFile) -> dict:
+        """The verification of audio streamed over a WebSocket (mode ``websocket``): analysed
+        like an uploaded file, stored with no audio resource. Returns the stored document."""
+        found = analysis.analyse_file(upload.path)
+        if found is None:
+            raise error(400, AUDIO_NOT_AVAILABLE)
+        sound = {"digest": upload.digest, "duration": found.duration,
+                 "voice": found.voice_duration, "sample_rate": found.sample_rate,
+                 "profile": found.profile}
+        doc, verdict = self._authenticity(space, sound, model, "stream_authenticity_verification")
+        doc.update(alias=None, mode="websocket")
+        return self._store_verification(space, None, doc, verdict)
+
+    def _authenticity(self, space: dict, audio: dict, model: rules.Model, operation: str):
+        """An authenticity verification's fields and verdict, from the audio's analysis."""
+        verdict = self._admit(space, audio, model, operation)
         chunks = analysis.split_chunks(audio["profile"], audio["duration"])
         labels = [c.label for c in chunks]
         forced = verdict.fields.get("labels")
@@ -582,7 +612,7 @@ class Backend:
         jitters = [self._u("chunk", audio["digest"], i) for i in range(len(chunks))]
         scores = analysis.chunk_scores(synthesis, jitters, labels)
         valid = any(label == "validVoice" for label in labels)
-        doc = {"type": "authenticity", "alias": body.get("alias"), "model": model.name,
+        doc = {"type": "authenticity", "model": model.name,
                "model_handle": model.handle, "deprecated": model.deprecated_fields,
                "duration": audio["duration"], "voice": audio["voice"],
                "chunks": [{"start": c.start, "end": c.end, "voice": c.voice, "label": label,
@@ -592,8 +622,7 @@ class Backend:
                "replay": self._replay(verdict, audio) if valid else None,
                "partial_spoof": analysis.partial_spoof(scores),
                "final_state": "performed" if valid else "performedWithoutScore"}
-        return self.verification_view(self._store_verification(space, audio, doc, verdict),
-                                      with_chunks=True)
+        return doc, verdict
 
     def create_identity_verification(self, space: dict, body: dict) -> dict:
         audio = self.audio(space, body["audio"])
@@ -697,7 +726,7 @@ class Backend:
         view = {"id": doc["id"], "handle": doc["handle"], "alias": doc["alias"],
                 "state": doc["state"]}
         if doc["type"] == "authenticity":
-            view["mode"] = "restApi"  # VerificationMode: the REST API (WebSocket is not emulated)
+            view["mode"] = doc.get("mode", "restApi")  # VerificationMode: restApi | websocket
         view.update(model=doc["model"], audio=self._audio_summary(doc["audio"], cache))
         scored = doc["state"] == "performed"
         if doc["type"] == "authenticity":

@@ -13,9 +13,10 @@ from marshmallow import Schema, ValidationError
 
 from ...core.errors import AdminError
 from ...core.spool import TooLarge
+from ...web import websocket
 from ...web.uploads import spool_body, spool_bytes
 from ...web.vendor import principal, runtime, vendor_settings
-from . import listing, models, rules
+from . import listing, models, rules, streaming
 from . import schemas as s
 
 blueprint = Blueprint("hiya", __name__)
@@ -24,14 +25,16 @@ SPACE = "/spaces/<owner>/<space>"
 NOT_A_FILE = ("application/json", "multipart/form-data", "application/x-www-form-urlencoded")
 
 
-def route(path: str, method: str):
-    """Register a view under both base paths, with its own name as the endpoint."""
+def route(path: str, method: str, **options):
+    """Register a view under both base paths, with its own name as the endpoint (``options``
+    go to the URL rule, e.g. ``websocket=True``)."""
     def register(view):
         @functools.wraps(view)
         def endpoint(region=None, **kwargs):
             return view(**kwargs)
         for prefix in PREFIXES:
-            blueprint.add_url_rule(prefix + path, view.__name__, endpoint, methods=[method])
+            blueprint.add_url_rule(prefix + path, view.__name__, endpoint, methods=[method],
+                                   **options)
         return endpoint
     return register
 
@@ -288,6 +291,16 @@ def create_authenticity_verification(owner, space):
     be = backend()
     found = be.space(owner, space)
     return with_chunks.dump(be.create_authenticity(found, load(create_authenticity_body))), 201
+
+
+@route(SPACE + "/verify/authenticity", "GET", websocket=True)
+def stream_authenticity_verification(owner, space):
+    """The WebSocket of a streaming authenticity verification (mode ``websocket``)."""
+    be = backend()
+    found = be.space(owner, space)  # 401 / 403 / 404 are answered before the upgrade
+    settings = vendor_settings()
+    return websocket.accept(lambda ws: streaming.verify(ws, be, found, settings),
+                            max_message_size=settings["max_file_bytes"])
 
 
 @route(VERIFICATIONS + "/identity", "POST")

@@ -107,6 +107,17 @@ class CreateMessageVerificationBody(Body):
     alias = Alias()
 
 
+class StreamConfig(Body):
+    synthesisSources = fields.Boolean(truthy={True}, falsy={False})  # no source scores emulated
+
+
+class StreamAuthenticityInit(Body):
+    """The first message of a streaming verification, as the vendor's streaming example sends it."""
+    model = fields.String(required=True)  # any name: an unknown model is "Resource not found"
+    config = fields.Nested(StreamConfig)
+    audioFormat = fields.String()  # a hint; the emulator reads the format from the bytes
+
+
 # ---- response resources (dumped from the dicts models.py builds) ---------------------------
 
 Score = lambda: fields.Float(allow_none=True)  # noqa: E731
