@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Sequence
 
 import requests
 
@@ -56,11 +57,14 @@ class ServerProcess:
     def __init__(self, *, workers: int = 2, state: str | Path = "memory",
                  spool_dir: str | Path | None = None, vendor: str | None = None,
                  env: dict[str, str] | None = None, port: int | None = None,
-                 startup_timeout: float = 60.0, stop_grace: float = 15.0):
+                 startup_timeout: float = 60.0, stop_grace: float = 15.0,
+                 command: Sequence[str] = (sys.executable, "-m", "deepfake_mock", "serve")):
+        """``command`` is how serve is started (another installation's ``deepfake-mock serve``,
+        say); the options given here follow it, so they win over any it has."""
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._args = [sys.executable, "-m", "deepfake_mock", "serve", "--host", "127.0.0.1",
-                      "--port", str(self.port), "--workers", str(workers), "--state", str(state)]
+        self._args = [*command, "--host", "127.0.0.1", "--port", str(self.port),
+                      "--workers", str(workers), "--state", str(state)]
         if vendor:
             self._args += ["--vendor", vendor]
         self._env = dict(os.environ, **(env or {}))
