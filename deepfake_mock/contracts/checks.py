@@ -10,7 +10,8 @@ from .checks_glair import glair_error_envelope, glair_error_strings, glair_reque
 from .checks_hiya import hiya_error_envelope, hiya_error_messages, hiya_page_headers
 from .checks_phonexia import (phonexia_error_envelope, phonexia_error_type,
                               phonexia_location_reaches_terminal_state)
-from .checks_resemble import resemble_envelope, resemble_error_messages, resemble_retry_after
+from .checks_resemble import (resemble_envelope, resemble_error_messages, resemble_retry_after,
+                              resemble_visualisation_urls, resemble_watermark_error)
 
 
 def rate_limit_headers(ctx, response, case):
@@ -31,7 +32,7 @@ CHECKS = {
     "glair": [glair_error_envelope, glair_error_strings, glair_request_id, rate_limit_headers],
     "hiya": [hiya_error_envelope, hiya_error_messages, hiya_page_headers, rate_limit_headers],
     "resemble": [resemble_envelope, resemble_error_messages, resemble_retry_after,
-                 rate_limit_headers],
+                 resemble_watermark_error, resemble_visualisation_urls, rate_limit_headers],
     "finauth": [finauth_error_envelope, finauth_plain_text_errors, finauth_error_codes,
                 finauth_result_rule],
 }

@@ -43,3 +43,29 @@ def resemble_retry_after(ctx, response, case):
     if not (value and value.isdigit()):
         fail(case, "429 without Retry-After", f"headers: {dict(response.headers)}")
     return None
+
+
+def resemble_watermark_error(ctx, response, case):
+    """The watermark endpoints' errors carry the vendor's ``error`` (its documented envelope)."""
+    if "/watermark/" not in case.operation.path or response.status_code not in (400, 404):
+        return None
+    body = json_body(response)
+    if not (isinstance(body, dict) and isinstance(body.get("error"), str)):
+        fail(case, "Watermark error without `error`", f"body: {body!r}")
+    return None
+
+
+VISUALS = (("metrics", "image"), ("image_metrics", "image"), ("video_metrics", "treeview"))
+
+
+def resemble_visualisation_urls(ctx, response, case):
+    """Visualisations are URLs ("URL to heatmap visualization"), never inline data."""
+    body = json_body(response)
+    items = (body.get("items") or [body.get("item")]) if isinstance(body, dict) else []
+    for item in filter(lambda i: isinstance(i, dict), items):
+        values = [(item.get(group) or {}).get(key) for group, key in VISUALS]
+        values.append(((item.get("image_metrics") or {}).get("ifl") or {}).get("heatmap"))
+        for value in filter(None, values):
+            if not (isinstance(value, str) and value.startswith(("http://", "https://"))):
+                fail(case, "Visualisation is not a URL", f"{str(value)[:80]!r}")
+    return None

@@ -65,3 +65,34 @@ def test_one_callback_across_two_workers_and_a_restart(tmp_path):
             assert [a["status"] for a in delivery["attempts"]] == [500, 200]
             assert [e["status"] for e in admin.find_requests(operation="callback")] == [500, 200]
         assert len(rx.posts) == 2
+
+
+def test_watermark_intelligence_and_visualisations_through_gunicorn(tmp_path):
+    """Watermark a served file, fetch the watermarked media from the emulator's URL in another
+    worker, detect the mark; a nameless upload (as the vendor's SDK sends it) gets a heatmap at
+    a URL on the called host; Run Intelligence answers synchronously."""
+    state = {"state": tmp_path / "state.sqlite3", "spool_dir": tmp_path / "spool"}
+    api_wait = {**AUTH, "Prefer": "wait"}
+    with LocalReceiver() as rx, ServerProcess(workers=2, env=ENV, **state) as server:
+        api = f"{server.url}/resemble/api/v2"
+        source = rx.serve("/media/a.wav", media.wav(2))
+        applied = requests.post(f"{api}/watermark/apply", json={"url": source},
+                                headers=api_wait, timeout=30).json()["item"]
+        assert applied["watermarked_media"].startswith(f"{server.url}/resemble/files/")
+        marked = requests.get(applied["watermarked_media"], timeout=30)
+        assert marked.status_code == 200 and marked.content.startswith(media.wav(2))
+        found = requests.post(f"{api}/watermark/detect",
+                              json={"url": rx.serve("/media/w.wav", marked.content)},
+                              headers=api_wait, timeout=30).json()["item"]
+        assert found["metrics"]["has_watermark"] is True
+
+        r = requests.post(f"{api}/detect", headers=api_wait, timeout=30, data={"visualize": "true"},
+                          files={"file": ("file", media.wav(2))})
+        heatmap = r.json()["item"]["metrics"]["image"]
+        assert heatmap.startswith(f"{server.url}/resemble/files/")
+        png = requests.get(heatmap, timeout=30)
+        assert png.status_code == 200 and png.headers["Content-Type"] == "image/png"
+
+        r = requests.post(f"{api}/intelligence", json={"url": source, "json": True},
+                          headers=AUTH, timeout=30)
+        assert r.status_code == 200 and r.json()["item"]["description"]["language"] == "en"

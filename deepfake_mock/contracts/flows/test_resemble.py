@@ -219,3 +219,57 @@ def test_callback_received_by_a_local_receiver(rs):
     assert body == rs["http"].get(f"{rs['api']}/detect/{uuid}", timeout=60).json()
     entries = rs["target"].admin.find_requests(vendor="resemble", operation="callback")
     assert [e["status"] for e in entries] == [200]
+
+
+# ---- run intelligence, watermarks, visualisations ----------------------------------------------
+
+def secure_upload(rs, data: bytes) -> str:
+    """A token for ``data`` uploaded as the vendor's Python SDK does: a file with no name."""
+    r = requests.post(f"{rs['api']}/secure_uploads", files={"file": data},
+                      headers=dict(rs["http"].headers), timeout=120)
+    assert r.status_code == 200, r.text
+    return r.json()["token"]
+
+
+def test_run_intelligence_synchronously_with_json_fields(rs):
+    token = secure_upload(rs, media.wav(3))
+    r = rs["http"].post(f"{rs['api']}/intelligence", json={"media_token": token, "json": True},
+                        timeout=120)
+    assert r.status_code == 200, r.text
+    item = r.json()["item"]
+    assert item["media_type"] == "audio"
+    assert {"speaker_info", "language", "transcription", "misinformation"} <= set(item["description"])
+    again = rs["http"].get(f"{rs['api']}/intelligences/{item['uuid']}", timeout=60).json()["item"]
+    assert again["uuid"] == item["uuid"] and again["description"] == item["description"]
+
+
+def test_unknown_intelligence_is_404_with_item_null(rs):
+    r = rs["http"].get(f"{rs['api']}/intelligences/{'0' * 32}", timeout=60)
+    assert r.status_code == 404
+    assert r.json() == {"success": False, "item": None, "message": "Not found"}
+
+
+def test_visualisations_are_urls_to_png_images(rs):
+    r = create(rs, media.wav(2), headers={"Prefer": "wait"}, visualize=True)
+    image = r.json()["item"]["metrics"]["image"]
+    assert image.startswith(("http://", "https://"))
+    png = requests.get(image, timeout=60)
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+
+
+@pytest.mark.mock_only
+def test_watermark_apply_then_detect(rs):
+    with LocalReceiver() as rx:
+        wait = {"Prefer": "wait"}
+        r = rs["http"].post(f"{rs['api']}/watermark/apply", headers=wait, timeout=120,
+                            json={"url": rx.serve("/a.wav", media.wav(2))})
+        assert r.status_code == 200, r.text
+        marked = requests.get(r.json()["item"]["watermarked_media"], timeout=60).content
+        r = rs["http"].post(f"{rs['api']}/watermark/detect", headers=wait, timeout=120,
+                            json={"url": rx.serve("/w.wav", marked)})
+        assert r.status_code == 200, r.text
+        assert r.json()["item"]["metrics"]["has_watermark"] is True
+        r = rs["http"].post(f"{rs['api']}/watermark/detect", timeout=120,
+                            json={"url": rx.serve("/t.wav", b"not media " * 20)})
+    assert r.status_code == 400
+    assert r.json()["success"] is False and r.json()["error"] == "File must be valid media format"
