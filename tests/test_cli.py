@@ -143,3 +143,14 @@ def test_a_bad_setting_is_exit_2_with_one_line_per_problem(monkeypatch, capsys):
         "deepfake-mock: setting vendors.glair.api_kyes: unknown; allowed: api_keys, users, "
         "error_status, oversize_status, echo_request_id, max_input_bytes, contract, rate_limit",
     ]
+
+
+def test_create_app_without_arguments_is_gunicorns_factory_reading_the_environment(
+        monkeypatch, tmp_path):
+    from deepfake_mock.app import create_app
+
+    monkeypatch.setenv("MOCKSERVER_STATE", "memory")
+    monkeypatch.setenv("MOCKSERVER_SEED", "7")
+    monkeypatch.setenv("MOCKSERVER_SPOOL_DIR", str(tmp_path / "spool"))
+    client = create_app().test_client()
+    assert client.get("/_admin/seed").get_json() == {"seed": 7}
