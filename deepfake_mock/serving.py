@@ -18,8 +18,11 @@ GUNICORN_OPTIONS = {"keep_alive": "keepalive", "worker_class": "worker_class",
 
 def gunicorn_options(args: Namespace) -> dict:
     """The gunicorn settings the command line asked for (the rest keep serve's choices)."""
-    return {setting: getattr(args, option) for option, setting in GUNICORN_OPTIONS.items()
-            if getattr(args, option, None) is not None}
+    options = {setting: getattr(args, option) for option, setting in GUNICORN_OPTIONS.items()
+               if getattr(args, option, None) is not None}
+    if options.get("worker_class") == "sync":
+        options.setdefault("threads", 1)  # gunicorn runs gthread for sync with threads > 1
+    return options
 
 
 def server_url(settings: Settings, tls: bool = False) -> str:

@@ -116,6 +116,16 @@ def test_serve_options_become_settings_and_gunicorn_settings():
     assert gunicorn_options(serve_args()) == {} and _overrides(serve_args()) == {}
 
 
+def test_the_sync_worker_class_means_one_thread_unless_told_otherwise():
+    assert gunicorn_options(serve_args("--worker-class", "sync")) == {"worker_class": "sync",
+                                                                      "threads": 1}
+    config = Config()
+    config.set("threads", 8)  # serve's threads: gunicorn would run gthread for sync
+    for name, value in gunicorn_options(serve_args("--worker-class", "sync")).items():
+        config.set(name, value)
+    assert config.worker_class_str == "sync"
+
+
 def test_certfile_without_keyfile_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["serve", "--certfile", "c.pem"])
