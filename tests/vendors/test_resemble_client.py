@@ -129,6 +129,6 @@ def test_upload_failure_stops_before_detect(package, mockserver, tmp_path):
     path.write_text("not media")
     with open(path, "rb") as fh:
         result = package.detect(file=fh)
-    assert result["success"] is False and result["message"].startswith("Unsupported file type .txt")
+    assert result["success"] is False and result["message"] == "File must be valid media format"
     assert [e["operation"] for e in mockserver.admin.find_requests(vendor="resemble")] == [
         "create_secure_upload"]
