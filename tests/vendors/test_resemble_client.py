@@ -19,6 +19,8 @@ The base URL is settable in the package (``Resemble.base_url(...)``, default
 
 from __future__ import annotations
 
+import io
+
 import pytest
 import requests
 
@@ -132,3 +134,8 @@ def test_upload_failure_stops_before_detect(package, mockserver, tmp_path):
     assert result["success"] is False and result["message"] == "File must be valid media format"
     assert [e["operation"] for e in mockserver.admin.find_requests(vendor="resemble")] == [
         "create_secure_upload"]
+
+
+def test_a_file_object_without_a_name_is_judged_by_its_bytes(package, mockserver):
+    result = package.detect(file=io.BytesIO(media.wav(2)))
+    assert result["success"] is True, result
