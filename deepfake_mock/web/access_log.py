@@ -6,8 +6,9 @@ Fields: time, request id (the journal's; ``-`` outside the vendors), vendor (``-
 admin API and the specs), operation, method, path, status (``-`` when the connection was
 dropped), duration, and, when the emulator itself made the answer an error, why: a fault, strict
 mode, a rate limit, the body limit, an unknown path, a crash of the emulator. Never the query
-string, a header or a body, so no credential reaches it. ``deepfake-mock serve`` sends it to
-stdout; ``--quiet`` or the ``access_log`` setting turns it off.
+string, a header or a body, and the path through the redaction policy, so no credential reaches
+it. ``deepfake-mock serve`` sends it to stdout; ``--quiet`` or the ``access_log`` setting turns
+it off.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import sys
 import time
 
 from flask import Flask, Response, g, request
+
+from .vendor import runtime
 
 LOGGER = "deepfake_mock.access"
 
@@ -45,7 +48,8 @@ def line(ctx, status: int, started: float | None) -> str:
     else:
         fields = [ctx.request_id, ctx.vendor.slug, ctx.operation or "-"]
         status = "-" if ctx.dropped else status
-    text = " ".join([*fields, request.method, request.path, str(status), f"{duration:.1f}ms"])
+    path = runtime().redaction.redact(request.path)  # a path segment may hold a credential
+    text = " ".join([*fields, request.method, path, str(status), f"{duration:.1f}ms"])
     why = reason(ctx, status) if ctx is not None else None
     return f"{text} {why}" if why else text
 

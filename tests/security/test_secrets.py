@@ -297,17 +297,23 @@ def test_no_admin_answer_shows_a_configured_credential(client):
 
 # ---- through gunicorn --------------------------------------------------------------------------
 
-def test_gunicorn_journal_and_settings_keep_secrets(tmp_path):
+def test_gunicorn_journal_access_log_and_settings_keep_secrets(tmp_path):
     with ServerProcess(workers=2, spool_dir=tmp_path / "spool") as server:
         requests.post(f"{server.url}{HIYA}/auth/credentials?apiKey=gq-key-5555", timeout=30,
                       json={"handle": "user-a", "password": "correct-horse-1",
                             "meta": {"credentials": {"password": "deep-pass-777"}}})
         requests.post(f"{server.url}{HIYA}/auth/credentials", timeout=30,
                       json={"handle": "user-a", "password": "correct-horse-1"})
+        requests.get(f"{server.url}{RESEMBLE}/detect/resemble-other-token?token=gq-tok-4444",
+                     headers=RESEMBLE_AUTH, timeout=30)
         journal = requests.get(f"{server.url}/_admin/journal", timeout=30)
         settings = requests.get(f"{server.url}/_admin/settings", timeout=30)
+        access_log = server.log_tail(20000)
     entries = journal.json()["entries"]
-    assert [e["status"] for e in entries] == [400, 200]
+    assert [e["status"] for e in entries] == [400, 200, 404]
+    assert f"GET {RESEMBLE}/detect/{REDACTED} 404" in access_log
+    for secret in ("gq-key-5555", "gq-tok-4444", "resemble-other-token", "correct-horse-1"):
+        assert secret not in access_log
     assert entries[0]["query"] == {"apiKey": [REDACTED]}
     assert entries[1]["response"]["body"]["token"] == REDACTED
     for secret in ("gq-key-5555", "deep-pass-777", "correct-horse-1"):
