@@ -12,28 +12,36 @@ requests on its other threads.
 
 from __future__ import annotations
 
+import logging
 from typing import Callable
 
 from flask import Response, request
 from simple_websocket import ConnectionClosed, Server
 
 Session = Callable[[Server], None]
+INTERNAL_ERROR = 1011  # RFC 6455 close code: the server met an unexpected condition
+log = logging.getLogger("deepfake_mock")
 
 
 def accept(session: Session, *, max_message_size: int | None = None) -> Response:
-    """Complete the handshake, run ``session`` on the connection and close it (code 1000).
+    """Complete the handshake, run ``session`` on the connection and close it (code 1000, or
+    1011 when the session failed: no HTTP error page can follow a switch).
 
     The Response returned stands for the switched connection (status 101, as the journal shows
     it): the server must not write an HTTP answer on it.
     """
     ws = Server.accept(request.environ, max_message_size=max_message_size)
+    code = None
     try:
         session(ws)
     except ConnectionClosed:
         pass
+    except Exception:
+        log.exception("WebSocket session failed")
+        code = INTERNAL_ERROR
     finally:
         if ws.connected:
-            ws.close()
+            ws.close(code)
     return _Switched(status=101)
 
 

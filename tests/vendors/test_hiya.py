@@ -184,6 +184,13 @@ def test_organisation_spaces_are_shared_with_members_only(client):
     assert_error(client.get(org, headers=KEY_B), 403, "Forbidden")
 
 
+@pytest.mark.parametrize("idle", [0, -1, -0.5])
+def test_an_unusable_stream_idle_setting_refuses_to_start(settings, idle):
+    settings["vendors"] = {"hiya": {"stream_idle_seconds": idle}}
+    with pytest.raises(Exception, match="stream_idle_seconds"):
+        create_app(settings)
+
+
 def test_foreign_space_status_setting(settings):
     settings["vendors"] = {"hiya": {"foreign_space_status": 404}}
     client = create_app(settings).test_client()

@@ -19,9 +19,10 @@ import pytest
 import requests
 import yaml
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
-from websockets.exceptions import ConnectionClosedOK, InvalidStatus
+from websockets.exceptions import ConnectionClosedError, ConnectionClosedOK, InvalidStatus
 from websockets.sync.client import connect
 
+from deepfake_mock.admin.client import AdminClient
 from deepfake_mock.testing import media
 from deepfake_mock.testing.server import ServerProcess
 
@@ -137,6 +138,9 @@ def test_the_example_flow_answers_chunks_then_the_verification_stored_as_websock
     assert [item["handle"] for item in listed] == [v["handle"]]
     records = rest(server, "/hiya/v1/user/records/verification", **{"page-size": 50}).json()
     assert v["handle"] in [r["verification"]["handle"] for r in records]
+    # the journal shows the handshake as the switch it was
+    journal = AdminClient(server.url).list_requests(operation="stream_authenticity_verification")
+    assert [entry["status"] for entry in journal][-1:] == [101]
 
 
 def test_the_regional_base_path_streams_into_the_same_space(server):
@@ -269,3 +273,22 @@ def test_rest_keeps_answering_while_streams_are_open(server):
             ws.send(WAV)
             ws.send(json.dumps({"type": "close"}))
             assert receive_all(ws)[-1]["type"] == "verification"
+
+
+def test_a_failing_session_closes_with_1011_not_an_http_page(tmp_path, monkeypatch):
+    """In-process (werkzeug's server, the pytest plugin's): a session that raises ends the
+    connection with close code 1011 and the server goes on serving."""
+    from deepfake_mock.embedded import InProcessServer
+    from deepfake_mock.vendors.hiya import streaming
+
+    def broken(*args):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(streaming, "verify", broken)
+    settings = {"state": "memory", "spool_dir": str(tmp_path / "spool"), "clock": "manual"}
+    with InProcessServer(settings) as embedded:
+        with open_stream(embedded) as ws:
+            with pytest.raises(ConnectionClosedError):
+                ws.recv(timeout=30)
+            assert ws.close_code == 1011
+        assert rest(embedded, "/hiya/v1/user").json()["handle"] == "user-a"
