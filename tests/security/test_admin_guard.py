@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from deepfake_mock import cli, create_app
+from deepfake_mock.admin.client import AdminClient, AdminClientError
 from deepfake_mock.admin.guard import exposure_warning
 from deepfake_mock.settings import Settings
 from deepfake_mock.testing.server import ServerProcess
@@ -246,3 +247,13 @@ def test_gunicorn_guards_the_admin_api(server):
     assert TOKEN not in r.text
     r = requests.post(f"{url}/_admin/reset", headers=AUTH, timeout=30)
     assert (r.status_code, r.json()) == (200, {"status": "reset"})
+
+
+def test_admin_client_sends_the_token(server):
+    admin = AdminClient(server.url, token=TOKEN)
+    admin.reset()
+    assert admin.add_fault(fault="status", status=503, times=1)["status"] == 503
+    assert len(admin.list_faults()) == 1
+    with pytest.raises(AdminClientError) as err:
+        AdminClient(server.url).list_faults()
+    assert (err.value.status, err.value.body) == (401, {"error": NEEDS_TOKEN})
