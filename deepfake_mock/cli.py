@@ -80,13 +80,21 @@ def routes(args) -> int:
 
 
 def contract(args) -> int:
+    try:
+        import hypothesis, pytest, schemathesis  # noqa: E401, F401  (the [contract] extra)
+    except ImportError as error:
+        print(f"deepfake-mock contract needs the [contract] extra ({error.name} is missing): "
+              f"pip install 'deepfake-api-mock[contract]'", file=sys.stderr)
+        return 4
     from deepfake_mock.contracts.runner import checks_table, run
 
     if args.list_checks:
         print(checks_table())
         return 0
     return run(vendor=args.vendor, base_url=args.base_url, max_examples=args.max_examples,
-               junit_xml=args.junit_xml, report_json=args.report_json)
+               junit_xml=args.junit_xml, report_json=args.report_json,
+               admin_token=args.admin_token, keyword=args.k, exitfirst=args.exitfirst,
+               hypothesis_seed=args.hypothesis_seed)
 
 
 def fidelity(args) -> int:
@@ -113,13 +121,34 @@ def coverage(args) -> int:
     from .admin.client import AdminClient
     from .core.coverage import render_text
 
-    admin = AdminClient(args.url)
-    if args.clear:
-        admin.clear_coverage()
-        return 0
-    report = admin.get_coverage(args.vendor)
+    import requests
+
+    from .admin.client import AdminClientError
+
+    admin = AdminClient(args.url, token=args.admin_token)
+    try:
+        if args.clear:
+            admin.clear_coverage()
+            return 0
+        report = admin.get_coverage(args.vendor)
+    except requests.RequestException as error:
+        print(f"deepfake-mock coverage: cannot reach {admin.base_url} ({_reason(error)}); start "
+              f"it with `deepfake-mock serve`, or give its address with --url", file=sys.stderr)
+        return 4
+    except AdminClientError as error:
+        print(f"deepfake-mock coverage: {admin.base_url}/_admin/coverage answered "
+              f"{error.status}: {error.body}", file=sys.stderr)
+        return 4
     sys.stdout.write(json.dumps(report, indent=2) + "\n" if args.json else render_text(report))
     return 0
+
+
+def _reason(error: Exception) -> str:
+    """The last words of a connection error (``Connection refused``), or its kind."""
+    import re
+
+    found = re.findall(r"\[Errno -?\d+\] ([^'\")\]]+)", str(error))
+    return found[-1].strip() if found else type(error).__name__
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -160,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--vendor", help="one vendor only")
     p.add_argument("--json", action="store_true", help="the report as JSON")
     p.add_argument("--clear", action="store_true", help="forget the counts and start afresh")
+    p.add_argument("--admin-token", default=os.environ.get("MOCKSERVER_ADMIN_TOKEN"),
+                   help="the server's admin_token (default: $MOCKSERVER_ADMIN_TOKEN)")
     p.set_defaults(func=coverage)
 
     p = sub.add_parser("fidelity", help="the fidelity table (x-emulator-note of every spec)")
@@ -176,6 +207,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--report-json", metavar="FILE", help="write the contract report as JSON")
     p.add_argument("--list-checks", action="store_true",
                    help="print the vendor checks as a Markdown table and exit")
+    p.add_argument("--admin-token", default=os.environ.get("MOCKSERVER_ADMIN_TOKEN"),
+                   help="the --base-url emulator's admin_token, for the tests that use the "
+                        "admin API (default: $MOCKSERVER_ADMIN_TOKEN)")
+    p.add_argument("-k", metavar="EXPRESSION",
+                   help="only the tests pytest's -k selects, e.g. 'glair and not frames'")
+    p.add_argument("-x", "--exitfirst", action="store_true", help="stop at the first failure")
+    p.add_argument("--hypothesis-seed", type=int, help="replay a run's generated examples")
     p.set_defaults(func=contract)
 
     p = sub.add_parser("version", help="print the version")

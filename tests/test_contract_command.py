@@ -15,8 +15,8 @@ from werkzeug.wrappers import Request, Response
 
 from deepfake_mock.contracts.report import load_routes
 from deepfake_mock.contracts.runner import checks_table, pytest_args
-from deepfake_mock.contracts.target import TargetError, detect
-from deepfake_mock.pytest_plugin import InProcessServer
+from deepfake_mock.contracts.target import TargetError, detect, missing_credentials
+from deepfake_mock.embedded import InProcessServer
 from deepfake_mock.registry import VENDORS
 from deepfake_mock.testing.server import ServerProcess, free_port
 
@@ -80,6 +80,13 @@ def test_the_command_fails_against_a_broken_vendor_and_shows_where(tmp_path, fak
                     "--junit-xml", "junit.xml", cwd=tmp_path, env=GLAIR_ENV)
     assert done.returncode != 0
     assert junit_totals(tmp_path / "junit.xml")["failures"] > 0
+    failure = junit_cases(tmp_path / "junit.xml")[
+        "test_operation_conforms_to_the_spec[glair-detect_deepfake_video]"]
+    assert failure.startswith("glair detect_deepfake_video (POST /face/v1/deepfake) breaks the spec:")
+    assert "\n  glair_request_id: Request-Id header missing: " in failure
+    curl = failure.split("\n    curl -X POST ", 1)[1]
+    assert "'x-api-key: [Filtered]'" in curl and curl.endswith(f" {fake_vendor}/face/v1/deepfake")
+    assert not any(v in failure for v in GLAIR_ENV.values())
     report = done.stdout.split("contract report", 1)[1]
     assert "200 FAILED" in report
     assert "      200: Request-Id header missing: 200 without Request-Id\n      curl -X POST" in report
@@ -103,12 +110,33 @@ def test_readme_checks_table_is_current():
     assert current == checks_table(), "paste `deepfake-mock contract --list-checks` into README.md"
 
 
-def test_one_vendor_runs_only_its_own_tests():
-    args = pytest_args(vendor="glair", max_examples=3, junit_xml="j.xml")
-    assert args[0].endswith("contracts/test_specs.py::test_every_operation_conforms_to_the_spec[glair]")
-    assert args[1].endswith("contracts/flows/test_glair.py")
-    assert args[2:] == ["-q", "-p", "no:cacheprovider", "--contract-report", "--vendor", "glair",
-                        "--max-examples", "3", "--junitxml", "j.xml"]
+def test_options_become_the_pytest_command_line():
+    args = pytest_args(vendor="glair", max_examples=3, junit_xml="j.xml", keyword="video",
+                       exitfirst=True, hypothesis_seed=7, admin_token="t")
+    assert args[0].endswith("deepfake_mock/contracts/test_specs.py")
+    assert args[1].endswith("deepfake_mock/contracts/flows")
+    assert args[2:] == ["-q", "-p", "no:cacheprovider", "--contract-report", "-x",
+                        "--vendor", "glair", "--max-examples", "3", "--junitxml", "j.xml",
+                        "-k", "video", "--hypothesis-seed", "7", "--admin-token", "t"]
+
+
+def junit_cases(path) -> dict[str, str | None]:
+    """Each test case's name and its failure text (None when it passed)."""
+    cases = ET.parse(path).getroot().iter("testcase")
+    return {case.get("name"): (case.find("failure").text if case.find("failure") is not None
+                               else None) for case in cases}
+
+
+def test_junit_has_one_case_per_operation_and_only_the_vendor_asked(tmp_path):
+    done = contract("--vendor", "glair", "--max-examples", "2", "--junit-xml", "junit.xml",
+                    cwd=tmp_path)
+    assert done.returncode == 0, done.stdout[-3000:]
+    cases = junit_cases(tmp_path / "junit.xml")
+    operations = [r.operation.operation_id for r in load_routes("glair")]
+    assert [name for name in cases if name.startswith("test_operation")] == [
+        f"test_operation_conforms_to_the_spec[glair-{op}]" for op in operations]
+    assert "test_video_sample_request" in cases
+    assert not any("phonexia" in name or "skipped" in (text or "") for name, text in cases.items())
 
 
 def test_make_contracts_calls_the_command():
@@ -139,7 +167,9 @@ def test_a_combined_emulator_runs_every_vendor_or_the_one_named(tmp_path):
         assert target.url("hiya") == f"{server.url}/hiya"
 
 
-def test_anything_else_is_a_real_vendor_that_must_be_named(fake_vendor):
+def test_anything_else_is_a_real_vendor_that_must_be_named(fake_vendor, monkeypatch):
+    for name, value in GLAIR_ENV.items():
+        monkeypatch.setenv(name, value)
     target = detect(fake_vendor, "glair")
     assert not target.is_emulator and target.url("glair") == fake_vendor
     with pytest.raises(TargetError, match="--vendor"):
@@ -153,6 +183,56 @@ def test_an_unreachable_url_is_a_clear_error(tmp_path):
     with pytest.raises(TargetError, match="cannot reach"):
         detect(url, "glair")
     done = contract("--base-url", url, cwd=tmp_path)
-    assert done.returncode == 4 and f"cannot reach {url}" in done.stdout
+    assert done.returncode == 4 and done.stdout == ""
+    assert done.stderr.startswith(f"deepfake-mock contract: cannot reach {url}: ")
+    assert done.stderr.count("\n") == 1
     done = contract("--vendor", "acme", cwd=tmp_path)  # the in-process emulator
     assert done.returncode == 4 and "unknown vendor 'acme'" in done.stderr
+
+
+def test_exitfirst_stops_at_the_first_failure(tmp_path, fake_vendor):
+    done = contract("--vendor", "glair", "--base-url", fake_vendor, "--max-examples", "2", "-x",
+                    "--junit-xml", "junit.xml", cwd=tmp_path, env=GLAIR_ENV)
+    assert done.returncode == 1
+    assert junit_totals(tmp_path / "junit.xml")["failures"] == 1
+
+
+def test_k_selects_tests_and_the_seed_reaches_hypothesis(tmp_path):
+    done = contract("--vendor", "glair", "-k", "detect_deepfake_video", "--max-examples", "2",
+                    "--hypothesis-seed", "1234", "--junit-xml", "junit.xml", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert list(junit_cases(tmp_path / "junit.xml")) == [
+        "test_operation_conforms_to_the_spec[glair-detect_deepfake_video]"]
+
+
+def test_missing_real_vendor_credentials_are_one_line_before_any_test(tmp_path, fake_vendor):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GLAIR_")}
+    done = subprocess.run([sys.executable, "-m", "deepfake_mock", "contract", "--vendor", "glair",
+                           "--base-url", fake_vendor, "--junit-xml", "junit.xml"], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 4 and done.stdout == ""
+    assert done.stderr == ("deepfake-mock contract: the real glair service needs GLAIR_API_KEY and "
+                           "GLAIR_USERNAME and GLAIR_PASSWORD; not set: GLAIR_API_KEY, "
+                           "GLAIR_PASSWORD, GLAIR_USERNAME\n")
+    assert not (tmp_path / "junit.xml").exists()
+
+
+@pytest.mark.parametrize("vendor,env,missing", [
+    ("hiya", {"HIYA_API_KEY": "k"}, "HIYA_OWNER, HIYA_PASSWORD, HIYA_USERNAME"),
+    ("finauth", {"FINAUTH_API_KEY": "k"}, "FINAUTH_API_SECRET"),
+    ("resemble", {}, "RESEMBLE_API_TOKEN"),
+])
+def test_credentials_each_vendor_needs(vendor, env, missing):
+    assert missing_credentials(vendor, env).endswith(f"; not set: {missing}")
+    assert missing_credentials("phonexia", {}) is None
+    assert missing_credentials("hiya", {"HIYA_USERNAME": "u", "HIYA_PASSWORD": "p"}) is None
+
+
+def test_without_the_contract_extra_one_line_names_it(tmp_path):
+    blocked = ("import sys; sys.modules['schemathesis'] = None; "
+               "from deepfake_mock.cli import main; sys.exit(main(['contract']))")
+    done = subprocess.run([sys.executable, "-c", blocked], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 4 and done.stdout == ""
+    assert done.stderr == ("deepfake-mock contract needs the [contract] extra (schemathesis is "
+                           "missing): pip install 'deepfake-api-mock[contract]'\n")

@@ -5,18 +5,19 @@ outcome."""
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from pathlib import Path
 
 import pytest
 import requests
 
-from deepfake_mock.admin.client import AdminClient
-from deepfake_mock.pytest_plugin import InProcessServer
+from deepfake_mock.embedded import InProcessServer
 
 from .report import Recorder, Report, flow_failure, render
 from .target import Target, TargetError, detect, known
 
+SUITE = Path(__file__).parent
 REPORT = pytest.StashKey[Report]()
 RECORDER = pytest.StashKey[Recorder]()
 
@@ -29,6 +30,9 @@ def pytest_addoption(parser):
     group.addoption("--vendor", default=None,
                     help="run only this vendor's contracts; required when --base-url is a "
                          "vendor's real service")
+    group.addoption("--admin-token", default=os.environ.get("MOCKSERVER_ADMIN_TOKEN"),
+                    help="the --base-url emulator's admin_token, for the mock_only tests "
+                         "(default: $MOCKSERVER_ADMIN_TOKEN)")
     group.addoption("--max-examples", type=int, default=25,
                     help="property-based examples per operation")
     group.addoption("--contract-report", action="store_true",
@@ -42,12 +46,34 @@ def pytest_configure(config):
                                        "the emulator")
 
 
+def pytest_collection_modifyitems(config, items):
+    """With ``--vendor``, the other vendors' contracts are not run (nor listed as skipped)."""
+    vendor = config.getoption("--vendor")
+    if vendor is None:
+        return
+    others = [item for item in items if item_vendor(item) not in (None, vendor)]
+    if others:
+        config.hook.pytest_deselected(items=others)
+        items[:] = [item for item in items if item not in others]
+
+
+def item_vendor(item) -> str | None:
+    """The vendor a contract test is about: its ``slug`` parameter, or its flow module's name."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and "slug" in callspec.params and item.path.parent == SUITE:
+        return callspec.params["slug"]
+    if item.path.parent == SUITE / "flows":
+        return item.path.stem.removeprefix("test_")
+    return None
+
+
 @pytest.fixture(scope="session")
 def target(request):
     url = request.config.getoption("--base-url")
     vendor = request.config.getoption("--vendor")
+    token = request.config.getoption("--admin-token")
     try:
-        found = detect(url, vendor) if url else known(vendor)
+        found = detect(url, vendor, token) if url else known(vendor)
     except TargetError as error:
         pytest.exit(str(error), returncode=pytest.ExitCode.USAGE_ERROR)
     if found:
@@ -56,7 +82,7 @@ def target(request):
         return
     with tempfile.TemporaryDirectory(prefix="contracts-") as tmp:
         with InProcessServer({"state": "memory", "spool_dir": f"{tmp}/spool"}) as server:
-            found = Target(server.url, AdminClient(server.url), vendor)
+            found = Target(server.url, server.handle(token).admin, vendor)
             request.config.stash[REPORT] = Report(found)
             yield found
 

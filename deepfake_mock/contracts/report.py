@@ -279,6 +279,13 @@ class Recorder:
     def drop(self):
         self.pending = []
 
+    def pending_curl(self) -> str | None:
+        """The first pending exchange (a generated case's own request) as a curl command,
+        secrets hidden unless the target is the emulator."""
+        if not self.pending:
+            return None
+        return self.pending[0].curl(redact=not self.report.target.is_emulator)
+
     @contextmanager
     def case(self, curl):
         """Settle one generated case: its first exchange fails with the checks' failures, shown

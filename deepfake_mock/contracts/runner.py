@@ -12,21 +12,23 @@ import pytest
 
 from deepfake_mock import contracts
 
-from .target import TargetError, known
+from .target import TargetError, detect, known
 
 
 def pytest_args(*, vendor: str | None = None, base_url: str | None = None,
                 max_examples: int | None = None, junit_xml: str | None = None,
-                report_json: str | None = None) -> list[str]:
-    """The pytest command line for these options: one vendor's tests only, or all of them."""
+                report_json: str | None = None, admin_token: str | None = None,
+                keyword: str | None = None, exitfirst: bool = False,
+                hypothesis_seed: int | None = None) -> list[str]:
+    """The pytest command line for these options (``--vendor`` deselects the other vendors'
+    tests; ``-k``, ``-x`` and ``--hypothesis-seed`` are pytest's and Hypothesis's own)."""
     known(vendor)
     suite = Path(contracts.__file__).parent
-    paths = [suite] if vendor is None else [
-        f"{suite / 'test_specs.py'}::test_every_operation_conforms_to_the_spec[{vendor}]",
-        suite / "flows" / f"test_{vendor}.py"]
-    args = [*map(str, paths), "-q", "-p", "no:cacheprovider", "--contract-report"]
+    args = [str(suite / "test_specs.py"), str(suite / "flows"),  # generated cases first
+            "-q", "-p", "no:cacheprovider", "--contract-report", *(["-x"] if exitfirst else [])]
     options = {"--vendor": vendor, "--base-url": base_url, "--max-examples": max_examples,
-               "--junitxml": junit_xml, "--report-json": report_json}
+               "--junitxml": junit_xml, "--report-json": report_json, "-k": keyword,
+               "--hypothesis-seed": hypothesis_seed, "--admin-token": admin_token}
     for option, value in options.items():
         if value is not None:
             args += [option, str(value)]
@@ -34,9 +36,13 @@ def pytest_args(*, vendor: str | None = None, base_url: str | None = None,
 
 
 def run(**options) -> int:
-    """Run the suite; 0 only when every test passed (pytest's exit code otherwise)."""
+    """Run the suite; 0 only when every test passed (pytest's exit code otherwise). A target
+    the suite cannot run against (unknown vendor, unreachable URL, a real vendor's credentials
+    missing) is one line and exit code 4, before any test."""
     try:
         args = pytest_args(**options)
+        if options.get("base_url"):
+            detect(options["base_url"], options.get("vendor"), options.get("admin_token"))
     except TargetError as error:
         print(f"deepfake-mock contract: {error}", file=sys.stderr)
         return int(pytest.ExitCode.USAGE_ERROR)

@@ -187,9 +187,6 @@ def test_single_use_sign_is_refused_on_reuse(base, signer, target):
         assert again.json()["error"] == "AUTHENTICATION_ERROR:INVALID_SIGN"
 
 
-ADMIN_KEYS = "/_admin/vendors/finauth/keys"
-
-
 @pytest.mark.mock_only
 @pytest.mark.parametrize("change, error", [
     ({"disabled": True}, "AUTHENTICATION_ERROR:API_KEY_BE_DISCONTINUED"),
@@ -199,8 +196,7 @@ ADMIN_KEYS = "/_admin/vendors/finauth/keys"
     ({"concurrency_limit": 0}, "CONCURRENCY_LIMIT_EXCEEDED"),
 ])
 def test_key_status(base, signer, target, change, error):
-    r = requests.put(f"{target.base_url}{ADMIN_KEYS}/{DEFAULT_API_KEY}", json=change, timeout=30)
-    assert r.status_code == 200, r.text
+    target.admin.put_key(DEFAULT_API_KEY, **change)
     assert_error(post(base, signer, image=media.image("jpeg", 320, 240)), 403, error)
 
 

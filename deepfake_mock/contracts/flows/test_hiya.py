@@ -153,9 +153,7 @@ def test_documented_errors(hiya):
 
 @pytest.mark.mock_only
 def test_no_credits_left_is_429(hiya):
-    credits = requests.put(f"{hiya['target'].base_url}/_admin/vendors/hiya/credits/user-a",
-                           json={"credits": 0}, timeout=30)
-    assert credits.status_code == 200 and credits.json()["remaining"] == 0
+    assert hiya["target"].admin.set_credits("user-a", 0)["remaining"] == 0
     audio = create_audio(hiya, media.wav(4, sample_rate=8000))
     r = hiya["http"].post(f"{hiya['space']}/verifications/authenticity",
                           json={"model": "phone", "audio": audio["handle"]}, timeout=30)
