@@ -3,7 +3,7 @@
 An upload first lands in a temporary ``upload-<pid>-*`` file, named after the process writing
 it. A view that accepts it keeps it under a name of its own through ``Spool.keep``, which
 records the name in the store's spool ledger first: kept media expire ``retention`` seconds of
-emulator time after they were kept, and a spool past ``max_bytes`` has no room for more. At
+emulator time after they were kept, and kept media past ``max_bytes`` leave no room for more. At
 server start ``Spool.sweep_orphans`` removes what a killed process left: temporary files of
 processes that are gone, and files the ledger does not know (their state was lost).
 """
@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from .leases import pid_alive
 
 TEMP_PREFIX = "upload-"
-LEDGER = "spool"  # store collection: one {"name", "kept_at"} per kept file
+LEDGER = "spool"  # store collection: one {"name", "kept_at", "size"} per kept file
+KEPT_BYTES = "spool:kept_bytes"  # store counter: the bytes the ledger holds
 EXPIRE_BATCH = 64
 
 
@@ -136,7 +137,8 @@ class Swept:
 
 
 class Spool:
-    """The spool directory and its ledger of kept media in the store."""
+    """The spool directory, its ledger of kept media in the store, and their bytes (a store
+    counter, so that checking room costs no directory walk)."""
 
     def __init__(self, directory: str, store, clock, *, max_bytes: int | None,
                  retention: float | None):
@@ -152,14 +154,15 @@ class Spool:
     def keep(self, upload: str, name: str) -> str:
         """Move an accepted upload (its spooled path) to its permanent name, recorded in the
         ledger first so that a sweep never sees it unrecorded; returns the new path."""
-        self._record(name)
+        self._record(name, os.path.getsize(upload))
         target = self.path(name)
         os.replace(upload, target)
         return target
 
     def link(self, source: str, name: str) -> str:
-        """A second kept name for kept bytes (a hard link, else a copy)."""
-        self._record(name)
+        """A second kept name for kept bytes: a hard link adds no bytes (the copy made on a
+        filesystem without links goes uncounted)."""
+        self._record(name, 0)
         target = self.path(name)
         try:
             os.link(source, target)
@@ -167,14 +170,25 @@ class Spool:
             shutil.copyfile(source, target)
         return target
 
-    def _record(self, name: str) -> None:
-        self._store.put(LEDGER, name, {"name": name, "kept_at": self._clock.now()})
+    def _record(self, name: str, size: int) -> None:
+        self._store.put(LEDGER, name, {"name": name, "kept_at": self._clock.now(), "size": size})
+        self._store.incr(KEPT_BYTES, size)
 
-    def has_room(self) -> bool:
-        """Whether everything in the spool now (the incoming upload too) fits under
-        ``max_bytes``, once media past their retention are gone."""
+    def discard(self, name: str) -> None:
+        """Delete a kept file and its ledger entry (idempotent, across workers)."""
+        doc = self._store.get(LEDGER, name)
+        discard(self.path(name))
+        if doc is not None and self._store.delete(LEDGER, name):
+            self._store.incr(KEPT_BYTES, -doc["size"])
+
+    def kept_bytes(self) -> int:
+        return self._store.incr(KEPT_BYTES, 0)
+
+    def has_room(self, incoming: int) -> bool:
+        """Whether the kept media and ``incoming`` more bytes fit under ``max_bytes``, once
+        media past their retention are gone."""
         self.expire()
-        return self._max_bytes is None or used_bytes(self.directory) <= self._max_bytes
+        return self._max_bytes is None or self.kept_bytes() + incoming <= self._max_bytes
 
     def expire(self) -> int:
         """Delete kept media older than the retention (emulator time), oldest first; how many."""
@@ -186,20 +200,22 @@ class Spool:
             oldest = self._store.scan(LEDGER, limit=EXPIRE_BATCH)
             expired = [doc["name"] for doc in oldest if doc["kept_at"] <= cutoff]
             for name in expired:
-                discard(self.path(name))
-                self._store.delete(LEDGER, name)
+                self.discard(name)
             removed += len(expired)
             if len(expired) < EXPIRE_BATCH:
                 return removed
 
     def sweep_orphans(self, alive=pid_alive) -> Swept:
-        """Remove temporary files whose writer is gone and kept files the ledger does not know.
-        The directory is listed before the ledger is read: a file kept meanwhile is recorded."""
+        """Remove temporary files whose writer is gone and kept files the ledger does not know,
+        then count the kept bytes afresh. For a start, before any worker: the directory is
+        listed before the ledger is read (a file kept meanwhile is recorded), but the count
+        would miss what is kept while it runs."""
         try:
             entries = [e for e in os.scandir(self.directory) if e.is_file(follow_symlinks=False)]
         except FileNotFoundError:
-            return Swept(0, 0)
-        known = {doc["name"] for doc in self._store.scan(LEDGER)}
+            entries = []
+        ledger = self._store.scan(LEDGER)
+        known = {doc["name"] for doc in ledger}
         files = size = 0
         for entry in entries:
             if entry.name.startswith(TEMP_PREFIX):
@@ -214,4 +230,5 @@ class Spool:
             except FileNotFoundError:
                 continue
             files += 1
+        self._store.incr(KEPT_BYTES, sum(doc["size"] for doc in ledger) - self.kept_bytes())
         return Swept(files, size)

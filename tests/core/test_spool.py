@@ -107,7 +107,9 @@ def test_keep_moves_an_upload_to_its_name_and_records_it(tmp_path):
     target = kept.keep(done.path, "acme-task-1")
     assert target == str(tmp_path / "acme-task-1")
     assert listing(tmp_path) == ["acme-task-1"]
-    assert store.get(spool.LEDGER, "acme-task-1") == {"name": "acme-task-1", "kept_at": 1_700_000_000}
+    assert store.get(spool.LEDGER, "acme-task-1") == {"name": "acme-task-1", "kept_at": 1_700_000_000,
+                                                      "size": 3}
+    assert kept.kept_bytes() == 3
 
 
 def test_link_gives_kept_bytes_a_second_name_counted_once(tmp_path):
@@ -116,7 +118,7 @@ def test_link_gives_kept_bytes_a_second_name_counted_once(tmp_path):
     kept.link(first, "acme-detect-1")
     assert listing(tmp_path) == ["acme-detect-1", "acme-upload-1"]
     assert store.count(spool.LEDGER) == 2
-    assert spool.used_bytes(str(tmp_path)) == 10
+    assert spool.used_bytes(str(tmp_path)) == kept.kept_bytes() == 10
 
 
 def test_temporary_files_are_named_after_their_writer(tmp_path):
@@ -140,6 +142,18 @@ def test_kept_media_expire_on_the_emulator_clock(tmp_path):
     clock.advance(10_000)
     assert kept.expire() == 2
     assert listing(tmp_path) == [] and store.count(spool.LEDGER) == 0
+    assert kept.kept_bytes() == 0
+
+
+def test_discard_forgets_a_kept_file_once(tmp_path):
+    kept, store, _ = make_spool(tmp_path)
+    kept.keep(spool.write_bytes(str(tmp_path), b"x" * 7).path, "acme-0")
+    kept.keep(spool.write_bytes(str(tmp_path), b"y" * 5).path, "acme-1")
+    kept.discard("acme-0")
+    kept.discard("acme-0")
+    kept.discard("never-kept")
+    assert listing(tmp_path) == ["acme-1"]
+    assert kept.kept_bytes() == 5 and store.count(spool.LEDGER) == 1
 
 
 def test_no_retention_keeps_everything(tmp_path):
@@ -164,18 +178,22 @@ def test_expire_removes_exactly_the_media_past_retention(tmp_path_factory, ages,
     survivors = {f"m-{n}" for n, age in enumerate(sorted(ages, reverse=True)) if age < retention}
     assert set(os.listdir(directory)) == survivors
     assert {d["name"] for d in store.scan(spool.LEDGER)} == survivors
+    assert kept.kept_bytes() == len(survivors)
 
 
-def test_has_room_counts_everything_in_the_spool_after_expiry(tmp_path):
+def test_has_room_for_an_upload_after_expiry(tmp_path):
     kept, _, clock = make_spool(tmp_path, max_bytes=100, retention=60)
     kept.keep(spool.write_bytes(str(tmp_path), b"x" * 60).path, "acme-old")
-    incoming = spool.write_bytes(str(tmp_path), b"y" * 40)
-    assert kept.has_room()  # exactly full
-    another = spool.write_bytes(str(tmp_path), b"z")
-    assert not kept.has_room()
+    assert kept.has_room(40)  # exactly full
+    assert not kept.has_room(41)
     clock.advance(61)  # the kept 60 bytes expire
-    assert kept.has_room()
-    assert listing(tmp_path) == sorted(os.path.basename(f.path) for f in (incoming, another))
+    assert kept.has_room(100)
+    assert listing(tmp_path) == []
+
+
+def test_no_cap(tmp_path):
+    kept, _, _ = make_spool(tmp_path, max_bytes=None)
+    assert kept.has_room(10 ** 15)
 
 
 def test_sweep_removes_orphans_and_keeps_what_is_recorded_or_being_written(tmp_path):
@@ -186,8 +204,10 @@ def test_sweep_removes_orphans_and_keeps_what_is_recorded_or_being_written(tmp_p
     (tmp_path / "upload-k3x9_q1z").write_bytes(b"o" * 13)      # an older unnamed temp file
     (tmp_path / "acme-lost-state").write_bytes(b"l" * 17)      # kept, but its record is gone
     os.makedirs(tmp_path / "subdir")
+    store.incr(spool.KEPT_BYTES, 1000)  # a count that drifted (a worker killed in between)
     swept = kept.sweep_orphans(alive=lambda pid: pid == os.getpid())
     assert swept == spool.Swept(files=3, bytes=11 + 13 + 17)
+    assert kept.kept_bytes() == 5  # counted afresh from the ledger
     assert listing(tmp_path) == sorted(["acme-kept", os.path.basename(writing.path), "subdir"])
 
 

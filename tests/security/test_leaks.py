@@ -19,7 +19,7 @@ from deepfake_mock.core.leases import Leases
 from deepfake_mock.core.store import open_store
 from deepfake_mock.settings import load_settings
 from deepfake_mock.testing import media
-from deepfake_mock.testing.server import ServerProcess, group_members, wait_until
+from deepfake_mock.testing.server import ServerProcess, wait_until
 from deepfake_mock.vendors.finauth.signing import make_sign
 
 FINAUTH = "/finauth/finauth/v5/anti_deepfake"

@@ -282,7 +282,7 @@ class Backend:
     def _ingest(self, audio_id: str, upload: SpooledFile) -> dict:
         """The audio fields a file gives; an accepted file is kept as ``hiya-<audio id>``.
         A full spool answers 503, Hiya's observed "temporarily overloaded"."""
-        if not self.rt.spool.has_room():
+        if not self.rt.spool.has_room(upload.size):
             raise error(503)
         found = analysis.analyse_file(upload.path, MediaLimits.from_settings(self.rt.settings))
         if found is None:

@@ -8,13 +8,12 @@ audio gets ``null``, measured from the decoded audio and the requested range.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 
 from ...core.errors import VendorError
 from ...core.media import MediaInfo
 from ...core.rng import unit_interval
-from ...core.spool import SpooledFile, discard, used_bytes
+from ...core.spool import SpooledFile, used_bytes
 
 VENDOR = "phonexia"
 STATES = ("pending", "running")
@@ -76,7 +75,7 @@ def check_storage(rt, settings, upload: SpooledFile) -> None:
     sweep_expired(rt, settings)
     if used_bytes(rt.spool_dir, FILE_PREFIX) + upload.size > settings["input_storage_bytes"]:
         raise error(507)
-    if not rt.spool.has_room():
+    if not rt.spool.has_room(upload.size):
         raise error(507)
 
 
@@ -161,7 +160,7 @@ def sweep_expired(rt, settings) -> None:
     for job in rt.jobs.list(VENDOR):
         if expired(rt, settings, job):
             rt.jobs.delete(VENDOR, job["id"])
-            discard(os.path.join(rt.spool_dir, f"{FILE_PREFIX}{job['id']}"))
+            rt.spool.discard(f"{FILE_PREFIX}{job['id']}")
 
 
 def task_body(job: dict) -> dict:

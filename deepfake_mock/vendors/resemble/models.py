@@ -385,11 +385,17 @@ def _keep_media(rt, media: Media, name: str) -> str:
     return rt.spool.keep(media.path, name)
 
 
-def check_room(rt) -> None:
-    """503 when the emulator's spool is full: Resemble documents no storage error, and a
-    full disk is an outage."""
-    if not rt.spool.has_room():
+def check_room(rt, incoming: int) -> None:
+    """503 when ``incoming`` more bytes would overfill the emulator's spool: Resemble documents
+    no storage error, and a full disk is an outage."""
+    if not rt.spool.has_room(incoming):
         raise error(503)
+
+
+def new_bytes(media: Media) -> int:
+    """What keeping a detect's media adds to the spool: nothing for a secure upload's bytes
+    (linked) or a url that failed."""
+    return media.size if media.path is not None and media.upload_id is None else 0
 
 
 def wait_for(rt, settings, job: dict) -> dict:
@@ -407,7 +413,7 @@ def wait_for(rt, settings, job: dict) -> dict:
 
 def create_secure_upload(rt, settings, team: str, upload: SpooledFile, keep) -> str:
     info = check_file(rt, upload, settings, "max_secure_upload_bytes")
-    check_room(rt)
+    check_room(rt, upload.size)
     upload_id = rt.ids.hex("resemble-upload")
     ext = uploads.extension_of(upload.filename)
     if ext is None or not SAFE_EXT.match(ext):
@@ -487,14 +493,14 @@ def _side_effects(rt, job: dict) -> None:
     if data["options"]["zero_retention_mode"]:
         served.purge(rt, job["id"])
         if data["path"]:
-            discard(data["path"])
+            rt.spool.discard(os.path.basename(data["path"]))
         if data["upload_id"]:
             def purge(upload):
                 upload["purged"] = True
                 return upload
             upload = rt.store.update(UPLOADS, data["upload_id"], purge)
             if upload is not None:
-                discard(upload["path"])
+                rt.spool.discard(os.path.basename(upload["path"]))
     rt.store.delete(UNSETTLED, job["id"])
 
 

@@ -130,7 +130,7 @@ def create_detection():
     media = _incoming_media(rt, settings, team)
     options = media.options
     try:
-        models.check_room(rt)
+        models.check_room(rt, models.new_bytes(media.media))
         models.charge(rt, settings, team, 1)
         job = models.create_detect(rt, settings, team=team, media=media.media, options=options,
                                    base=_vendor_root())
@@ -275,7 +275,7 @@ def create_detect_batch():
             files.append(models.BatchFile(spooled.path, spooled.size, spooled.digest,
                                           spooled.filename))
     try:
-        models.check_room(rt)
+        models.check_room(rt, sum(f.size for f in files))
         doc = models.create_batch(rt, settings, team, files, loaded, _vendor_root())
     except BaseException:
         for f in files:
