@@ -236,3 +236,18 @@ def test_without_the_contract_extra_one_line_names_it(tmp_path):
     assert done.returncode == 4 and done.stdout == ""
     assert done.stderr == ("deepfake-mock contract needs the [contract] extra (schemathesis is "
                            "missing): pip install 'deepfake-api-mock[contract]'\n")
+
+
+def test_the_admin_token_reaches_the_mock_only_tests(tmp_path):
+    settings = {"state": "memory", "spool_dir": str(tmp_path / "spool"), "admin_token": "s3cret"}
+    with InProcessServer(settings) as server:
+        done = contract("--base-url", server.url, "--vendor", "glair", "-k", "video_fake_example",
+                        "--admin-token", "s3cret", "--junit-xml", "junit.xml", cwd=tmp_path)
+        refused = contract("--base-url", server.url, "--vendor", "glair", cwd=tmp_path,
+                           env={"MOCKSERVER_ADMIN_TOKEN": ""})
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert list(junit_cases(tmp_path / "junit.xml")) == ["test_video_fake_example"]
+    assert refused.returncode == 4
+    assert refused.stderr.startswith(f"deepfake-mock contract: {server.url}/_admin answered 401 ")
+    assert refused.stderr.endswith(": give its admin token (--admin-token or "
+                                   "MOCKSERVER_ADMIN_TOKEN)\n")

@@ -22,3 +22,13 @@ def test_an_admin_error_is_one_line(capsys, tmp_path):
     assert err == (f"deepfake-mock coverage: {server.url}/_admin/coverage answered 404: "
                    f"{{'error': \"unknown vendor 'acme'\"}}\n")
     assert out.startswith("glair: 0/")
+
+
+def test_the_admin_token_is_sent(capsys, tmp_path):
+    settings = {"state": "memory", "spool_dir": str(tmp_path), "admin_token": "s3cret"}
+    with InProcessServer(settings) as server:
+        assert main(["coverage", "--url", server.url, "--admin-token", "s3cret"]) == 0
+        assert main(["coverage", "--url", server.url]) == 4
+    out, err = capsys.readouterr()
+    assert out.startswith("phonexia: 0/")
+    assert err.startswith(f"deepfake-mock coverage: {server.url}/_admin/coverage answered 401: ")

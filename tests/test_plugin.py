@@ -182,3 +182,31 @@ def test_a_server_the_plugin_did_not_start_is_reset_only_when_asked(pytester, tm
     kept.assert_outcomes(passed=1)
     reset.assert_outcomes(failed=1)
     reset.stdout.fnmatch_lines(["*assert * == 4242*"])
+
+
+TOKEN_TESTS = '''
+import requests
+
+def test_admin_calls_carry_the_token(mockserver):
+    assert requests.get(mockserver.base_url + "/_admin/settings", timeout=10).status_code == 401
+    assert mockserver.admin.get_settings()["clock"] == "manual"
+'''
+
+
+def test_admin_token_from_the_environment(pytester, monkeypatch):
+    monkeypatch.setenv("MOCKSERVER_ADMIN_TOKEN", "s3cret")  # the in-process server's setting too
+    pytester.makepyfile(TOKEN_TESTS)
+    pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_admin_token_option(pytester):
+    pytester.makefile(".json", settings='{"admin_token": "s3cret"}')
+    pytester.makepyfile(TOKEN_TESTS)
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider",
+                                           "--mockserver-config=settings.json",
+                                           "--mockserver-admin-token=s3cret")
+    result.assert_outcomes(passed=1)
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider",
+                                           "--mockserver-config=settings.json")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*AdminClientError: admin API answered 401*"])
