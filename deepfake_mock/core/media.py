@@ -113,7 +113,7 @@ def _probe_image(path: str, limits: MediaLimits, decode: bool) -> MediaInfo | No
                     return MediaInfo(kind=None, container=fmt, width=width, height=height,
                                      error=problem)
                 if decode:
-                    img.draft(None, (width // 8, height // 8))  # JPEG: an eighth of the pixels
+                    img.draft(None, (max(1, width // 8), max(1, height // 8)))  # JPEG: an eighth of the pixels
                     img.load()  # decode the pixels: a truncated image fails here
                 return MediaInfo(kind="image", container=fmt, codec=fmt, width=width,
                                  height=height)

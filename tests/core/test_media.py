@@ -152,3 +152,10 @@ def test_as_dict_is_json_ready():
     assert set(doc) == {"kind", "container", "codec", "sample_rate", "channels", "duration",
                         "width", "height", "frame_rate", "has_audio", "has_video",
                         "audio_codec", "error"}
+
+
+@pytest.mark.parametrize("size", [(1, 1), (7, 3), (3, 200)], ids=str)
+def test_tiny_jpegs_are_images(write, size):
+    """A side under eight pixels is still decoded (the draft size never reaches zero)."""
+    info = probe_bytes(write, media.image("jpeg", *size))
+    assert (info.kind, info.width, info.height) == ("image", *size)
