@@ -14,11 +14,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(RUN_STAMP): pyproject.toml | $(BIN)/python  ## the runtime only: what `serve` needs
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet --no-compile -e .  # bytecode is written on first import instead
 	touch $(RUN_STAMP)
 
 $(STAMP): pyproject.toml | $(BIN)/python  ## the runtime, the contract extra and the test tools
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --no-compile -e '.[test]'
 	touch $(STAMP) $(RUN_STAMP)
 
 run: $(RUN_STAMP)  ## install the runtime, then serve every vendor on http://$(HOST):$(PORT) (state in ./var/)
