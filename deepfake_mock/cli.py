@@ -17,7 +17,8 @@ def _overrides(args) -> dict:
     return {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
 
 
-SERVE_THREADS = 8  # per gunicorn worker
+SERVE_THREADS = 8  # per gunicorn worker: WebSocket sessions each hold one
+SERVE_SLOTS = 2    # requests of a worker running at once (web/slots.py)
 
 
 def serve(args) -> int:
@@ -29,6 +30,7 @@ def serve(args) -> int:
     from .serving import banner, gunicorn_options
     from .settings import load_settings
     from .web import access_log
+    from .web.slots import RequestSlots
     from .web.request_head import GUNICORN_LIMITS
 
     overrides = _overrides(args)
@@ -49,7 +51,7 @@ def serve(args) -> int:
                 self.cfg.set(name, value)
 
         def load(self):
-            return create_app(settings)
+            return RequestSlots(create_app(settings), SERVE_SLOTS)
 
     options = gunicorn_options(args)
     for name in ("certfile", "keyfile"):

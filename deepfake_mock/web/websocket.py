@@ -18,6 +18,8 @@ from typing import Callable
 from flask import Response, request
 from simple_websocket import ConnectionClosed, Server
 
+from .slots import release_slot
+
 Session = Callable[[Server], None]
 INTERNAL_ERROR = 1011  # RFC 6455 close code: the server met an unexpected condition
 log = logging.getLogger("deepfake_mock")
@@ -31,6 +33,7 @@ def accept(session: Session, *, max_message_size: int | None = None) -> Response
     it): the server must not write an HTTP answer on it.
     """
     ws = Server.accept(request.environ, max_message_size=max_message_size)
+    release_slot(request.environ)  # the session mostly waits for the client: let requests run
     code = None
     try:
         session(ws)

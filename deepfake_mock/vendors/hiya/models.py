@@ -588,7 +588,7 @@ class Backend:
     def stream_authenticity(self, space: dict, model: rules.Model, upload: SpooledFile) -> dict:
         """The verification of audio streamed over a WebSocket (mode ``websocket``): analysed
         like an uploaded file, stored with no audio resource. Returns the stored document."""
-        found = analysis.analyse_file(upload.path)
+        found = analysis.analyse_file(upload.path, MediaLimits.from_settings(self.rt.settings))
         if found is None:
             raise error(400, AUDIO_NOT_AVAILABLE)
         sound = {"digest": upload.digest, "duration": found.duration,
