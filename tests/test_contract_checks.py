@@ -19,7 +19,7 @@ from deepfake_mock.contracts.checks_phonexia import ERROR_TYPES
 from deepfake_mock.contracts.checks_resemble import MESSAGES as RESEMBLE_MESSAGES
 from deepfake_mock.contracts.test_specs import _resolved, operations
 from deepfake_mock.app import SPEC_DIR
-from deepfake_mock.core.journal import redact_fields
+from deepfake_mock.core.redaction import Redaction
 from deepfake_mock.testing import media
 
 CATALOGUE_CHECKS = {"phonexia": phonexia_error_type, "glair": glair_error_strings,
@@ -58,7 +58,7 @@ def test_phonexia_envelope_check_accepts_the_envelope_and_successes():
 
 
 def test_redaction_survives_unnamed_form_parts():
-    assert redact_fields({None: "x", "sign": "s"}, frozenset({"sign"})) == {None: "x", "sign": "[redacted]"}
+    assert Redaction({"sign"}).redact({None: "x", "sign": "s"}) == {None: "x", "sign": "[redacted]"}
 
 
 RATE_HEADERS = ["retry-after", "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"]
