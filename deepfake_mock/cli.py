@@ -17,8 +17,7 @@ def _overrides(args) -> dict:
     return {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
 
 
-SERVE_THREADS = 8  # per gunicorn worker: WebSocket sessions each hold one
-SERVE_SLOTS = 2    # requests of a worker running at once (web/slots.py)
+SERVE_SLOTS = 2    # requests of a gthread worker running at once (web/slots.py)
 
 
 def serve(args) -> int:
@@ -40,10 +39,6 @@ def serve(args) -> int:
         def load_config(self):
             self.cfg.set("bind", f"{settings.host}:{settings.port}")
             self.cfg.set("workers", settings.workers)
-            # threads, so that a WebSocket (Hiya's streaming verification) holds one thread of a
-            # worker while it lasts, not the worker; keep-alive connections come with it
-            self.cfg.set("worker_class", "gthread")
-            self.cfg.set("threads", SERVE_THREADS)
             self.cfg.set("timeout", settings.worker_timeout)
             for name, value in GUNICORN_LIMITS.items():  # above the emulator's own limits
                 self.cfg.set(name, value)
@@ -51,7 +46,9 @@ def serve(args) -> int:
                 self.cfg.set(name, value)
 
         def load(self):
-            return RequestSlots(create_app(settings), SERVE_SLOTS)
+            app = create_app(settings)
+            threaded = self.cfg.worker_class_str == "gthread" or self.cfg.threads > 1
+            return RequestSlots(app, SERVE_SLOTS) if threaded else app
 
     options = gunicorn_options(args)
     for name in ("certfile", "keyfile"):

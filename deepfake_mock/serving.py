@@ -11,6 +11,10 @@ from .settings import Settings
 
 README_CREDENTIALS = 'README.md, "Point a client at it"'
 
+# gthread workers' threads unless told: a WebSocket (Hiya's streaming verification) holds one
+# thread while it lasts, not the worker
+GTHREAD_THREADS = 8
+
 # serve's option -> gunicorn's setting, for those given on the command line
 GUNICORN_OPTIONS = {"keep_alive": "keepalive", "worker_class": "worker_class",
                     "threads": "threads", "certfile": "certfile", "keyfile": "keyfile"}
@@ -20,8 +24,8 @@ def gunicorn_options(args: Namespace) -> dict:
     """The gunicorn settings the command line asked for (the rest keep serve's choices)."""
     options = {setting: getattr(args, option) for option, setting in GUNICORN_OPTIONS.items()
                if getattr(args, option, None) is not None}
-    if options.get("worker_class") == "sync":
-        options.setdefault("threads", 1)  # gunicorn runs gthread for sync with threads > 1
+    if options.get("worker_class") == "gthread":
+        options.setdefault("threads", GTHREAD_THREADS)
     return options
 
 

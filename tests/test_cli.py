@@ -116,14 +116,15 @@ def test_serve_options_become_settings_and_gunicorn_settings():
     assert gunicorn_options(serve_args()) == {} and _overrides(serve_args()) == {}
 
 
-def test_the_sync_worker_class_means_one_thread_unless_told_otherwise():
-    assert gunicorn_options(serve_args("--worker-class", "sync")) == {"worker_class": "sync",
-                                                                      "threads": 1}
-    config = Config()
-    config.set("threads", 8)  # serve's threads: gunicorn would run gthread for sync
-    for name, value in gunicorn_options(serve_args("--worker-class", "sync")).items():
-        config.set(name, value)
-    assert config.worker_class_str == "sync"
+def test_sync_workers_by_default_and_gthread_with_its_threads():
+    """Sync workers serve the REST hot paths fastest; gthread (for many open WebSockets) gets
+    eight threads unless told otherwise."""
+    assert gunicorn_options(serve_args()).get("worker_class") is None
+    assert Config().worker_class_str == "sync"
+    assert gunicorn_options(serve_args("--worker-class", "gthread")) == {
+        "worker_class": "gthread", "threads": 8}
+    assert gunicorn_options(serve_args("--worker-class", "gthread", "--threads", "2")) == {
+        "worker_class": "gthread", "threads": 2}
 
 
 def test_certfile_without_keyfile_is_a_usage_error(capsys):

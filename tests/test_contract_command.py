@@ -100,7 +100,7 @@ def test_list_checks_prints_every_vendor_check_and_the_flows(tmp_path):
     assert done.returncode == 0
     assert done.stdout.startswith("| vendor | check | what it verifies |\n| --- | --- | --- |\n")
     assert "| glair | `glair_request_id` | Every answer carries a ``Request-Id`` header" in done.stdout
-    assert "Hand-written flows (`contracts/flows/`): phonexia " in done.stdout
+    assert "Hand-written flows (`deepfake_mock/contracts/flows/`): phonexia " in done.stdout
 
 
 def test_readme_checks_table_is_current():

@@ -60,7 +60,7 @@ def checks_table() -> str:
             summary = inspect.getdoc(check).splitlines()[0].replace("|", "\\|")
             rows.append(f"| {slug} | `{check.__name__}` | {summary} |")
     flows = ", ".join(f"{slug} {flow_count(slug)}" for slug in CHECKS)
-    return "\n".join(rows) + f"\n\nHand-written flows (`contracts/flows/`): {flows}."
+    return "\n".join(rows) + f"\n\nHand-written flows (`deepfake_mock/contracts/flows/`): {flows}."
 
 
 def flow_count(slug: str) -> int:

@@ -1,5 +1,6 @@
 """Hiya's streaming authenticity verification (mode ``websocket``) through the real server
-(gunicorn's gthread workers, a SQLite state file), driven by the ``websockets`` client the way
+(gunicorn's gthread workers, as ``serve --worker-class gthread`` runs them for many open
+streams, and the default sync worker for one), a SQLite state file), driven by the ``websockets`` client the way
 the vendor's ``streaming-verification/verify.mjs`` drives the real service: bearer auth and a
 User-Agent on the handshake, an init message, the audio file in 16 KiB binary messages, then
 ``{"type": "close"}``; the answer is a chunk message per analysed chunk, then the verification,
@@ -8,6 +9,7 @@ then the server closes the connection."""
 from __future__ import annotations
 
 import base64
+import sys
 import contextlib
 import io
 import json
@@ -35,12 +37,14 @@ EXAMPLE_INIT = {"model": "phone", "config": {"synthesisSources": False}}
 SPEC = yaml.safe_load((Path(__file__).parents[2] / "openapi" / "hiya.yaml").read_text())
 MESSAGES = SPEC["paths"]["/v1/spaces/{owner}/{space}/verify/authenticity"]["get"]["x-websocket"]
 WAV = media.wav(9, sample_rate=8000, variant=4)
+GTHREAD_SERVE = (sys.executable, "-m", "deepfake_mock", "serve", "--worker-class", "gthread")
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("hiya-ws")
-    with ServerProcess(workers=2, state=tmp / "state.sqlite3", spool_dir=tmp / "spool") as running:
+    with ServerProcess(workers=2, state=tmp / "state.sqlite3", spool_dir=tmp / "spool",
+                       command=GTHREAD_SERVE) as running:
         yield running
 
 
