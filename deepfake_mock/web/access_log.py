@@ -69,6 +69,21 @@ def reason(ctx, status) -> str | None:
     return None
 
 
+class StdoutHandler(logging.StreamHandler):
+    """Writes to ``sys.stdout`` as it is when a line is logged (it may be replaced after set-up)."""
+
+    def __init__(self):
+        super().__init__(sys.stdout)
+
+    @property
+    def stream(self):
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value):
+        pass
+
+
 def to_stdout(enabled: bool) -> None:
     """serve's set-up (in the master, before the workers fork): lines on stdout, or none."""
     log = logging.getLogger(LOGGER)
@@ -77,7 +92,7 @@ def to_stdout(enabled: bool) -> None:
     if not enabled:
         log.setLevel(logging.CRITICAL + 1)
         return
-    handler = logging.StreamHandler(sys.stdout)
+    handler = StdoutHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s.%(msecs)03d %(message)s",
                                            datefmt="%Y-%m-%dT%H:%M:%S"))
     log.addHandler(handler)

@@ -13,6 +13,7 @@ from deepfake_mock.admin.client import AdminClient, AdminClientError
 from deepfake_mock.admin.guard import exposure_warning
 from deepfake_mock.settings import Settings
 from deepfake_mock.testing.server import ServerProcess
+from deepfake_mock.web import access_log
 
 TOKEN = "admin-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -206,6 +207,7 @@ def test_serve_on_all_interfaces_without_a_token_says_what_is_exposed(monkeypatc
     from gunicorn.app.base import BaseApplication
 
     monkeypatch.setattr(BaseApplication, "run", lambda self: None)
+    monkeypatch.setattr(access_log, "to_stdout", lambda enabled: None)  # no process-wide set-up
     monkeypatch.setenv("MOCKSERVER_SPOOL_DIR", str(tmp_path / "spool"))
     assert cli.main(["serve", "--host", "0.0.0.0", "--port", "8099", "--state", "memory"]) == 0
     err = capsys.readouterr().err
