@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 WORKERS ?= 4
+TEST_PROCESSES ?= 2
 RUN_STAMP  := $(VENV)/.installed-run
 STAMP      := $(VENV)/.installed-test
 
@@ -25,7 +26,7 @@ run: $(RUN_STAMP)  ## install the runtime, then serve every vendor on http://$(H
 	$(BIN)/deepfake-mock serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 test: $(STAMP)  ## install, then run the unit, behaviour, server, packaging and contract tests
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_PROCESSES)
 
 contracts: $(STAMP)  ## the contract suite and its report; VENDOR=, BASE_URL= (another server), MAX_EXAMPLES=
 	$(BIN)/deepfake-mock contract $(if $(VENDOR),--vendor $(VENDOR)) $(if $(BASE_URL),--base-url $(BASE_URL)) $(if $(MAX_EXAMPLES),--max-examples $(MAX_EXAMPLES))

@@ -283,6 +283,7 @@ def test_auth_accepts_the_published_faceid_vector_at_its_time():
         (signing.make_sign(KEY, SECRET, 100, now=1700000000), 1700000200, "EXPIRED_SIGN"),
         (signing.make_sign(KEY, SECRET, 100, now=1700000000 + 301), 1700000000, "INVALID_SIGN"),
     ],
+    ids=["url-safe", "not-base64", "wrong-secret", "unknown-key", "expired", "too-far-ahead"],
 )
 def test_auth_signature_failures(sign, now, detail):
     with raises("AUTHENTICATION_ERROR", detail):
