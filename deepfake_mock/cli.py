@@ -40,6 +40,8 @@ def serve(args) -> int:
             self.cfg.set("bind", f"{settings.host}:{settings.port}")
             self.cfg.set("workers", settings.workers)
             self.cfg.set("timeout", settings.worker_timeout)
+            # no control socket in $HOME: every emulator would claim the same path
+            self.cfg.set("control_socket_disable", True)
             for name, value in GUNICORN_LIMITS.items():  # above the emulator's own limits
                 self.cfg.set(name, value)
             for name, value in options.items():  # the command line's, over serve's choices
