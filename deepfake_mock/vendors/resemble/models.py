@@ -742,18 +742,23 @@ def find_question(rt, team: str, raw_detect: str, raw_question: str) -> dict | N
     if (job is None or job["data"].get("kind") != "question" or job["data"]["team"] != team
             or job["data"]["detect_uuid"] != detect_id):
         return None
-    job = rt.jobs.observe(VENDOR, question_id) or job
-    if job["state"] not in QUESTION_STATES and job["data"]["settled_at"] is None:
-        now = rt.clock.now()
+    return stamp_settled(rt, rt.jobs.observe(VENDOR, question_id) or job, QUESTION_STATES)
 
-        def stamp(current):
-            if current["data"]["settled_at"] is not None:
-                return None
-            current["data"]["settled_at"] = now
-            return current
-        rt.jobs.change(VENDOR, question_id, stamp)
-        job = rt.jobs.get(VENDOR, question_id)
-    return job
+
+def stamp_settled(rt, job: dict, working_states: tuple[str, ...]) -> dict:
+    """Record when a finished job (a question, a watermark job) was first seen: its
+    ``updated_at``. One winner across workers."""
+    if job["state"] in working_states or job["data"]["settled_at"] is not None:
+        return job
+    now = rt.clock.now()
+
+    def stamp(current):
+        if current["data"]["settled_at"] is not None:
+            return None
+        current["data"]["settled_at"] = now
+        return current
+    rt.jobs.change(VENDOR, job["id"], stamp)
+    return rt.jobs.get(VENDOR, job["id"])
 
 
 def render_question(job: dict) -> dict:

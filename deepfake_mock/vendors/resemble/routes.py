@@ -400,7 +400,7 @@ def _watermark_request(schema) -> dict:
 
 def _watermark_answer(job: dict):
     if _prefers_wait():
-        job = watermarks.stamp(runtime(), models.wait_for(runtime(), vendor_settings(), job))
+        job = watermarks.settle(runtime(), models.wait_for(runtime(), vendor_settings(), job))
     return item_response.dump({"success": True, "item": watermarks.render(job)})
 
 

@@ -17,7 +17,7 @@ import os
 from ...core.spool import SpoolWriter, discard
 from . import files as served
 from .models import (FILE_PREFIX, SAFE_EXT, VENDOR, error, iso, media_from_url,
-                     normalize_uuid, unit_of)
+                     normalize_uuid, stamp_settled, unit_of)
 from .uploads import extension_of
 
 DETECT = "watermark_detect"
@@ -113,22 +113,12 @@ def find(rt, team: str, raw_id: str, kind: str) -> dict | None:
     job = rt.jobs.get(VENDOR, job_id) if job_id else None
     if job is None or job["data"].get("kind") != kind or job["data"]["team"] != team:
         return None
-    return stamp(rt, rt.jobs.observe(VENDOR, job_id) or job)
+    return settle(rt, rt.jobs.observe(VENDOR, job_id) or job)
 
 
-def stamp(rt, job: dict) -> dict:
-    """Record when a finished job was first seen (its ``updated_at``)."""
-    if job["state"] in STATES or job["data"]["settled_at"] is not None:
-        return job
-    now = rt.clock.now()
-
-    def change(current):
-        if current["data"]["settled_at"] is not None:
-            return None
-        current["data"]["settled_at"] = now
-        return current
-    rt.jobs.change(VENDOR, job["id"], change)
-    return rt.jobs.get(VENDOR, job["id"])
+def settle(rt, job: dict) -> dict:
+    """``job`` stamped if it is seen finished for the first time."""
+    return stamp_settled(rt, job, STATES)
 
 
 def render(job: dict) -> dict:
