@@ -28,14 +28,21 @@ def _tone(seconds: float, sample_rate: int, variant: int) -> np.ndarray:
 
 def wav(seconds: float = 5.0, sample_rate: int = 16000, channels: int = 1, variant: int = 0) -> bytes:
     """16-bit PCM WAV, written with the standard library."""
-    mono = (_tone(seconds, sample_rate, variant) * 32767).astype("<i2")
-    frames = np.repeat(mono, channels) if channels > 1 else mono
+    mono = _tone(seconds, sample_rate, variant)
+    return pcm_wav(np.repeat(mono, channels) if channels > 1 else mono, sample_rate, channels)
+
+
+def pcm_wav(samples, sample_rate: int, channels: int = 1) -> bytes:
+    """A 16-bit WAV of ``samples``: floats in [-1, 1] (clipped), or raw little-endian PCM bytes
+    (a header may declare any rate, however absurd, for the bytes given)."""
+    frames = samples if isinstance(samples, bytes) else (
+        np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes()
     buf = io.BytesIO()
     with wave.open(buf, "wb") as out:
         out.setnchannels(channels)
         out.setsampwidth(2)
         out.setframerate(sample_rate)
-        out.writeframes(frames.tobytes())
+        out.writeframes(frames)
     return buf.getvalue()
 
 

@@ -8,7 +8,6 @@ import base64
 import io
 import re
 import struct
-import wave
 import zlib
 
 import pytest
@@ -213,13 +212,7 @@ def bomb_png(side: int = 13_000) -> bytes:
 
 def wav_at(rate: int, frames: int = 80_000) -> bytes:
     """A 16-bit mono WAV of ``frames`` samples declaring ``rate`` Hz (1 Hz: 22 hours, 160 KB)."""
-    out = io.BytesIO()
-    with wave.open(out, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(b"\x01\x02" * frames)
-    return out.getvalue()
+    return media.pcm_wav(b"\x01\x02" * frames, rate)
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import base64
-import io
 import os
-import wave
 
 import numpy as np
 import pytest
@@ -38,14 +36,7 @@ def pcm_wav(parts: list[tuple[str, float]], rate: int = 8000) -> bytes:
             chunks.append(rng.uniform(-0.5, 0.5, n))
         else:
             chunks.append(np.zeros(n))
-    samples = (np.concatenate(chunks) * 32767).astype("<i2")
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(samples.tobytes())
-    return buf.getvalue()
+    return media.pcm_wav(np.concatenate(chunks), rate)
 
 
 def b64(data: bytes) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import io
 import math
-import wave
 from datetime import datetime, timezone
 
 import av
@@ -13,6 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from deepfake_mock.testing import media
 from deepfake_mock.vendors.hiya import analysis, listing, rules
 
 
@@ -29,13 +29,7 @@ def pcm(kind: str, seconds: float, rate: int, seed: int = 7) -> np.ndarray:
 
 
 def wav_bytes(samples: np.ndarray, rate: int) -> bytes:
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
-    return buf.getvalue()
+    return media.pcm_wav(samples, rate)
 
 
 def encoded(samples: np.ndarray, rate: int, fmt: str, codec: str) -> bytes:

@@ -11,9 +11,7 @@ from __future__ import annotations
 import base64
 import sys
 import contextlib
-import io
 import json
-import wave
 from pathlib import Path
 
 import jsonschema
@@ -172,13 +170,7 @@ def test_how_the_audio_is_cut_into_messages_does_not_matter(server, pieces):
 
 
 def silent_wav(seconds: float, rate: int = 8000) -> bytes:
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(b"\0\0" * int(seconds * rate))
-    return buf.getvalue()
+    return media.pcm_wav(b"\0\0" * int(seconds * rate), rate)
 
 
 def test_too_little_voice_is_performed_without_score(server):
