@@ -7,10 +7,11 @@ import sys
 from unittest import mock
 
 import pytest
+import yaml
 from gunicorn.config import Config
 
 from deepfake_mock import __version__
-from deepfake_mock.app import vendor_defaults
+from deepfake_mock.app import SPEC_DIR, vendor_defaults
 from deepfake_mock.cli import _overrides, main
 from deepfake_mock.registry import VENDORS
 from deepfake_mock.serving import banner, gunicorn_options
@@ -165,3 +166,10 @@ def test_create_app_without_arguments_is_gunicorns_factory_reading_the_environme
     monkeypatch.setenv("MOCKSERVER_SPOOL_DIR", str(tmp_path / "spool"))
     client = create_app().test_client()
     assert client.get("/_admin/seed").get_json() == {"seed": 7}
+
+
+def test_the_admin_spec_carries_the_package_version():
+    spec = yaml.safe_load((SPEC_DIR / "admin.yaml").read_text())
+    health = spec["paths"]["/_admin/health"]["get"]["responses"]["200"]["content"]
+    assert spec["info"]["version"] == __version__
+    assert health["application/json"]["example"]["version"] == __version__
