@@ -82,7 +82,7 @@ def routes(args) -> int:
 
 def contract(args) -> int:
     try:
-        import hypothesis, pytest, schemathesis  # noqa: E401, F401  (the [contract] extra)
+        import hypothesis, pytest, schemathesis, websockets  # noqa: E401, F401  ([contract])
     except ImportError as error:
         print(f"deepfake-mock contract needs the [contract] extra ({error.name} is missing): "
               f"pip install 'deepfake-api-mock[contract]'", file=sys.stderr)

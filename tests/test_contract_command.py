@@ -228,13 +228,14 @@ def test_credentials_each_vendor_needs(vendor, env, missing):
     assert missing_credentials("hiya", {"HIYA_USERNAME": "u", "HIYA_PASSWORD": "p"}) is None
 
 
-def test_without_the_contract_extra_one_line_names_it(tmp_path):
-    blocked = ("import sys; sys.modules['schemathesis'] = None; "
+@pytest.mark.parametrize("module", ["schemathesis", "websockets"])
+def test_without_the_contract_extra_one_line_names_it(tmp_path, module):
+    blocked = (f"import sys; sys.modules[{module!r}] = None; "
                "from deepfake_mock.cli import main; sys.exit(main(['contract']))")
     done = subprocess.run([sys.executable, "-c", blocked], cwd=tmp_path, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 4 and done.stdout == ""
-    assert done.stderr == ("deepfake-mock contract needs the [contract] extra (schemathesis is "
+    assert done.stderr == (f"deepfake-mock contract needs the [contract] extra ({module} is "
                            "missing): pip install 'deepfake-api-mock[contract]'\n")
 
 
