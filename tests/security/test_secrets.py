@@ -19,7 +19,7 @@ from deepfake_mock.core.store import MemoryStore
 from deepfake_mock.settings import Settings
 from deepfake_mock.testing import media
 from deepfake_mock.testing.server import ServerProcess
-from deepfake_mock.vendors.resemble.receiver import LocalReceiver
+from deepfake_mock.testing.receiver import LocalReceiver
 
 POLICY = Redaction(Settings().secret_fields + Settings().secret_headers)
 RESEMBLE = "/resemble/api/v2"

@@ -16,7 +16,7 @@ from deepfake_mock import create_app
 from deepfake_mock.admin.client import AdminClient
 from deepfake_mock.testing import media
 from deepfake_mock.vendors.resemble import tokens
-from deepfake_mock.vendors.resemble.receiver import LocalReceiver
+from deepfake_mock.testing.receiver import LocalReceiver
 
 API = "/resemble/api/v2"
 TOKEN = "resemble-test-token"

@@ -104,7 +104,7 @@ def test_file_goes_through_secure_upload_then_media_token(package, mockserver, t
 
 
 def test_synchronous_detect_by_url(package, mockserver):
-    from deepfake_mock.vendors.resemble.receiver import LocalReceiver
+    from deepfake_mock.testing.receiver import LocalReceiver
 
     with LocalReceiver() as rx:
         url = rx.serve("/media/portrait.jpg", media.image("jpeg", 200, 150))

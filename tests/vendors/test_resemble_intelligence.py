@@ -8,7 +8,7 @@ import io
 import pytest
 
 from deepfake_mock.testing import media
-from deepfake_mock.vendors.resemble.receiver import LocalReceiver
+from deepfake_mock.testing.receiver import LocalReceiver
 
 API = "/resemble/api/v2"
 AUTH = {"Authorization": "Bearer resemble-test-token"}

@@ -9,7 +9,7 @@ import requests
 from deepfake_mock.admin.client import AdminClient
 from deepfake_mock.testing import media
 from deepfake_mock.testing.server import ServerProcess, wait_until
-from deepfake_mock.vendors.resemble.receiver import LocalReceiver
+from deepfake_mock.testing.receiver import LocalReceiver
 
 AUTH = {"Authorization": "Bearer resemble-test-token"}
 ENV = {"MOCKSERVER_VENDORS__RESEMBLE__CALLBACK_POLL_INTERVAL_SECONDS": "0.05"}

@@ -19,7 +19,7 @@ import requests
 from deepfake_mock.contracts.auth_resemble import resemble_auth
 from deepfake_mock.contracts.conftest import vendor_target
 from deepfake_mock.testing import media
-from deepfake_mock.vendors.resemble.receiver import LocalReceiver
+from deepfake_mock.testing.receiver import LocalReceiver
 
 TERMINAL = {"completed", "failed"}
 MAX_POLLS = 90

@@ -1,4 +1,4 @@
-"""A tiny loopback HTTP server for tests: receives Resemble callbacks and serves `url` media.
+"""A tiny loopback HTTP server for tests: receives any vendor's callbacks and serves media by URL.
 
     with LocalReceiver() as rx:
         rx.answer_with(500, 200)                      # first POST fails, the retry succeeds
