@@ -16,7 +16,8 @@ from PIL import Image
 
 from deepfake_mock import create_app
 from deepfake_mock.testing import media
-from deepfake_mock.vendors.finauth.signing import TEST_VECTORS, URL_SAFE_SIGN, make_sign, sign_raw
+from deepfake_mock.testing.finauth_vectors import TEST_VECTORS, URL_SAFE_SIGN
+from deepfake_mock.vendors.finauth.signing import make_sign, sign_raw
 
 CLOCK_START = 1_767_225_600.0  # tests/conftest.py: the manual clock starts here
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from deepfake_mock.testing import finauth_vectors
 from deepfake_mock.vendors.finauth import errors, models, signing
 from deepfake_mock.vendors.finauth.errors import FinAuthError
 from deepfake_mock.vendors.finauth.media import MediaLimits, base64_length, check_image, check_video
@@ -269,14 +270,14 @@ def test_auth_accepts_the_worked_example():
 
 
 def test_auth_accepts_the_published_faceid_vector_at_its_time():
-    v0 = signing.TEST_VECTORS[0]
+    v0 = finauth_vectors.TEST_VECTORS[0]
     assert auth(v0.sign, now=1530762150).api_key == v0.api_key
 
 
 @pytest.mark.parametrize(
     "sign, now, detail",
     [
-        (signing.URL_SAFE_SIGN, NOW, "INVALID_SIGN"),
+        (finauth_vectors.URL_SAFE_SIGN, NOW, "INVALID_SIGN"),
         ("not-base64!!", NOW, "INVALID_SIGN"),
         (signing.make_sign(KEY, "NOT_THE_SECRET", 100, now=1700000000), NOW, None),
         (signing.make_sign("UNKNOWN", SECRET, 100, now=1700000000), NOW, None),

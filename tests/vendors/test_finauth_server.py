@@ -17,7 +17,8 @@ import requests
 from deepfake_mock.admin.client import AdminClient
 from deepfake_mock.testing import media
 from deepfake_mock.testing.server import ServerProcess, wait_until
-from deepfake_mock.vendors.finauth.signing import TEST_VECTORS, make_sign
+from deepfake_mock.testing.finauth_vectors import TEST_VECTORS
+from deepfake_mock.vendors.finauth.signing import make_sign
 
 PATH = "/finauth/finauth/v5/anti_deepfake"
 KEY = "TESTKEY_abcdefghijklmnopqrstuvwx"
