@@ -28,6 +28,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from ...core import base64text
+
 __all__ = [
     "SIGN_VERSION",
     "DIGEST_SIZE",
@@ -52,8 +54,6 @@ INVALID_SIGN = "INVALID_SIGN"
 EXPIRED_SIGN = "EXPIRED_SIGN"
 
 _NUMBER = re.compile(r"[0-9]+")
-# Well-formed standard Base64: whole quanta of four, '=' only as the final padding.
-_BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
 _RANDOM = re.compile(r"[0-9]{1,10}")
 
 
@@ -145,9 +145,10 @@ def parse_sign(sign: str) -> ParsedSign:
     """
     if not isinstance(sign, str) or not sign.isascii():
         raise SignError(INVALID_SIGN, "sign is not ASCII")
-    if not _BASE64.fullmatch(sign):
-        raise SignError(INVALID_SIGN, "sign is not well-formed standard Base64")
-    blob = binascii.a2b_base64(sign.encode("ascii"), strict_mode=True)
+    try:
+        blob = base64text.decode(sign, allow_empty=True)
+    except ValueError:
+        raise SignError(INVALID_SIGN, "sign is not well-formed standard Base64") from None
     if len(blob) <= DIGEST_SIZE:
         raise SignError(INVALID_SIGN, "sign is too short to hold a digest and a raw string")
     digest, raw = blob[:DIGEST_SIZE], blob[DIGEST_SIZE:]

@@ -10,17 +10,15 @@ Errors are ``VendorError`` data (see ``errors.py``); nothing here knows about HT
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import io
 import math
-import re
 import struct
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from ...core import jsonbody
+from ...core import base64text, jsonbody
 from ...core.errors import VendorError
 from ...core.media import MediaInfo, probe
 from . import errors
@@ -30,7 +28,6 @@ MAX_INPUT_BYTES = 6 * 1024 * 1024  # "6MB", read as MiB ([UNKNOWN] which one the
 MAX_FRAME_PIXELS = 40_000_000
 FAKE_THRESHOLD = 0.5
 CONTRACTS = ("current", "demo")
-_STD_B64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 FRAME_FORMATS = ("JPEG", "PNG")  # Pillow's JPEG opener also yields "MPO" for some camera JPEGs
 
 # ISO base media brands that denote an MP4 file (QuickTime's "qt  " is deliberately absent).
@@ -141,23 +138,14 @@ def parse_basic(authorization: str | None) -> tuple[bytes, bytes]:
     bits = authorization.split(" ")
     if len(bits) != 2:
         raise errors.gateway(400, errors.MALFORMED_HEADER)
-    decoded = std_b64decode(bits[1])
-    if decoded is None:
-        raise errors.gateway(400, errors.MALFORMED_ENCODING)
+    try:
+        decoded = base64text.decode(bits[1], allow_empty=True)  # like Go's StdEncoding
+    except ValueError:
+        raise errors.gateway(400, errors.MALFORMED_ENCODING) from None
     values = decoded.split(b":")
     if len(values) != 2:
         raise errors.gateway(400, errors.MALFORMED_VALUES)
     return values[0], values[1]
-
-
-def std_b64decode(text: str) -> bytes | None:
-    """Strict standard base64 (RFC 4648 section 4, padded), like Go's ``StdEncoding``; None if not."""
-    if len(text) % 4 or not _STD_B64.fullmatch(text):
-        return None
-    try:
-        return base64.b64decode(text.encode("ascii"), validate=True)
-    except (binascii.Error, ValueError):
-        return None
 
 
 def basic_header(username: str, password: str) -> str:
@@ -221,16 +209,11 @@ def parse_frames_json(raw: bytes, error_status: str = errors.ERROR) -> list:
 
 
 def decode_frame(item: object) -> bytes:
-    """Standard base64 (ASCII whitespace ignored, padding required) without a data-URI prefix."""
-    if not isinstance(item, str):
-        raise errors.invalid_frame()
-    text = "".join(item.split())
-    if text[:5].lower() == "data:":
-        raise errors.invalid_frame()
-    data = std_b64decode(text)
-    if not data:
-        raise errors.invalid_frame()
-    return data
+    """Standard base64 (ASCII whitespace ignored, padding required); a data-URI prefix is not."""
+    try:
+        return base64text.decode(item, ignore_whitespace=True)
+    except ValueError:
+        raise errors.invalid_frame() from None
 
 
 def probe_frame(data: bytes) -> FrameInfo:

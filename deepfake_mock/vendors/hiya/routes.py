@@ -11,12 +11,13 @@ import functools
 from flask import Blueprint, request, send_file
 from marshmallow import Schema, ValidationError
 
+from ...core import base64text
 from ...core.errors import AdminError
 from ...core.spool import TooLarge
 from ...web import websocket
 from ...web.uploads import spool_body, spool_bytes
 from ...web.vendor import principal, runtime, vendor_settings
-from . import listing, models, rules, streaming
+from . import listing, models, streaming
 from . import schemas as s
 
 blueprint = Blueprint("hiya", __name__)
@@ -151,7 +152,7 @@ def create_audio(owner, space):
     upload = None
     if body.get("file") is not None:
         try:
-            data = rules.decode_base64(body["file"])
+            data = base64text.decode(body["file"], ignore_whitespace=True)
         except ValueError:
             raise models.invalid({"file": ["Not a valid base64-encoded file."]})
         if len(data) > be.settings["max_file_bytes"]:

@@ -1,13 +1,11 @@
 """Hiya Audio Intelligence: the vendor's rules as plain data and pure functions.
 
 Handles and aliases, the model catalogue with its requirements, the ISO-8601 durations and the
-timestamps the API renders, and strict base64. Nothing here touches HTTP or the store.
+timestamps the API renders. Nothing here touches HTTP or the store.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import math
 import re
 from dataclasses import dataclass
@@ -149,30 +147,3 @@ def parse_duration(text: str) -> float:
         raise ValueError(f"not a duration: {text!r}")
     h, m, s = (match.group(k) for k in ("h", "m", "s"))
     return int(h or 0) * 3600 + int(m or 0) * 60 + float(s or 0)
-
-
-# --- base64 --------------------------------------------------------------------------------
-
-_WHITESPACE = re.compile(rb"\s+")
-_BASE64 = re.compile(rb"[A-Za-z0-9+/]*={0,2}")
-
-
-def decode_base64(text: str) -> bytes:
-    """Strict standard base64 (padding required); line breaks and spaces are ignored.
-
-    Raises ValueError for anything else, including an empty payload.
-    """
-    if not isinstance(text, str):
-        raise ValueError("not a string")
-    try:
-        raw = _WHITESPACE.sub(b"", text.encode("ascii"))
-    except UnicodeEncodeError as exc:
-        raise ValueError("not base64") from exc
-    if not raw:
-        raise ValueError("empty file")
-    if len(raw) % 4 or not _BASE64.fullmatch(raw):
-        raise ValueError("not base64")
-    try:
-        return base64.b64decode(raw, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError("not base64") from exc
