@@ -30,7 +30,7 @@ def test_wav(write):
     assert len(data) == 44 + 5 * 16000 * 2
     assert probe_bytes(write, data) == MediaInfo(
         kind="audio", container="wav", codec="pcm_s16le", sample_rate=16000, channels=1,
-        duration=5.0, has_audio=True, audio_codec="pcm_s16le")
+        duration=5.0, has_audio=True, audio_codec="pcm_s16le", decoded=True)
 
 
 def test_stereo_wav(write):
@@ -76,7 +76,9 @@ def test_the_file_name_is_never_trusted(write):
 def test_mp4_video(write):
     info = probe_bytes(write, media.video(seconds=2, width=160, height=120, fps=10))
     assert info == MediaInfo(kind="video", container=MP4, codec="h264", duration=2.0,
-                             width=160, height=120, frame_rate=10.0, has_video=True)
+                             width=160, height=120, frame_rate=10.0, has_video=True,
+                             decoded=True, major_brand="isom",
+                             compatible_brands=("isom", "iso2", "avc1", "mp41"))
 
 
 def test_mp4_video_with_audio(write):
@@ -94,7 +96,7 @@ def test_mp4_video_with_audio(write):
 def test_images(write, fmt, width, height):
     info = probe_bytes(write, media.image(fmt, width, height))
     assert info == MediaInfo(kind="image", container=fmt, codec=fmt, width=width,
-                             height=height)
+                             height=height, decoded=True)
 
 
 # ---- not media -------------------------------------------------------------------------------
@@ -151,7 +153,8 @@ def test_as_dict_is_json_ready():
     assert doc["kind"] == "audio" and doc["duration"] == 1.5 and doc["error"] is None
     assert set(doc) == {"kind", "container", "codec", "sample_rate", "channels", "duration",
                         "width", "height", "frame_rate", "has_audio", "has_video",
-                        "audio_codec", "error"}
+                        "audio_codec", "error", "refused_by", "decoded", "major_brand",
+                        "compatible_brands"}
 
 
 @pytest.mark.parametrize("size", [(1, 1), (7, 3), (3, 200)], ids=str)
