@@ -84,23 +84,6 @@ CATALOGUE: tuple[CatalogueRow, ...] = (
     CatalogueRow(504, GATEWAY_TIMEOUT, "", "text", "Request timeout", "a fault rule"),
 )
 
-# The order in which a request is checked; the first failing step answers.
-CHECK_ORDER: tuple[str, ...] = (
-    "path",  # 404 API_NOT_FOUND
-    "request_size",  # 413, before the body is read
-    "sign_present",  # MISSING_ARGUMENTS:sign
-    "sign_version_present",  # MISSING_ARGUMENTS:sign_version
-    "sign_version_value",  # BAD_ARGUMENTS
-    "signature",  # AUTHENTICATION_ERROR[:INVALID_SIGN|EXPIRED_SIGN], single use
-    "key_status",  # API_KEY_BE_DISCONTINUED, IP_NOT_ALLOWED, DENIED, LIMIT_REACHED
-    "concurrency",  # CONCURRENCY_LIMIT_EXCEEDED
-    "data_type",  # MISSING_ARGUMENTS:data_type, BAD_ARGUMENTS
-    "file_present",  # MISSING_ARGUMENTS:image|video
-    "file_decoding",  # BAD_ARGUMENTS
-    "size",  # INVALID_IMAGE_SIZE:image, BAD_ARGUMENTS (video)
-    "face",  # NO_FACE_FOUND (verdict rules)
-)
-
 
 class FinAuthError(VendorError):
     """A FinAuth error as data: HTTP status, code, and what follows the separator (``suffix``:

@@ -41,7 +41,6 @@ STATES = ("performing", "performed", "performedWithoutScore", "error")
 # The vendor's example scripts use a space `main`, or `demo` (batch testing): both exist for
 # every owner so that they run unmodified.
 DEFAULT_SPACES = ("main", "demo")
-TYPES = ("authenticity", "identity", "message")
 
 # Status -> (code, message). 404 / 409 / 429 are DOCUMENTED; the others are the emulator's.
 ERRORS = {

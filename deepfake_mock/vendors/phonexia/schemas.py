@@ -54,15 +54,6 @@ class TaskInfo(Schema):
     state = fields.String(required=True)
 
 
-class ChannelScore(Schema):
-    channel_number = fields.Integer(required=True)
-    score = fields.Float(required=True, allow_none=True)
-
-
-class DeepfakeDetectionResult(Schema):
-    channels = fields.List(fields.Nested(ChannelScore), required=True)
-
-
 class TaskError(Schema):
     type = fields.String(required=True)
     message = fields.String(required=True)

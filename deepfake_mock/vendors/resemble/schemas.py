@@ -259,8 +259,6 @@ class CreateDetectionResponse(Schema):
     item = fields.Dict(required=True)
 
 
-GetDetectionResponse = CreateDetectionResponse
-
 
 class PageResponse(Schema):
     success = fields.Boolean(required=True)
@@ -271,11 +269,6 @@ class PageResponse(Schema):
     items = fields.List(fields.Dict(), required=True)
 
 
-ListDetectionsResponse = PageResponse
-ListAudioSourceTracingsResponse = PageResponse
-ListIntelligencesResponse = PageResponse
-
-
 class CreateSecureUploadResponse(Schema):
     success = fields.Boolean(required=True)
     token = fields.String(required=True)
@@ -284,16 +277,3 @@ class CreateSecureUploadResponse(Schema):
 class ItemResponse(Schema):
     success = fields.Boolean(required=True)
     item = fields.Dict(required=True)
-
-
-CreateDetectBatchResponse = ItemResponse
-GetDetectBatchResponse = ItemResponse
-CreateDetectIntelligenceQuestionResponse = ItemResponse
-GetDetectIntelligenceQuestionResponse = ItemResponse
-GetAudioSourceTracingResponse = ItemResponse
-GetIntelligenceResponse = ItemResponse
-RunIntelligenceResponse = ItemResponse
-DetectWatermarkResponse = ItemResponse
-GetWatermarkDetectionResultResponse = ItemResponse
-ApplyWatermarkResponse = ItemResponse
-GetWatermarkApplyResultResponse = ItemResponse
