@@ -7,7 +7,7 @@
         server.admin.add_verdict_rule("phonexia", label="fake", times=1)
         ...
 
-The pytest plugin's ``mockserver`` fixture is this same server.
+The pytest plugin's ``mockserver`` fixture is this same server (a ``testing.target.Target``).
 """
 
 from __future__ import annotations
@@ -15,29 +15,12 @@ from __future__ import annotations
 import tempfile
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Iterator
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .admin.client import AdminClient
-
-
-@dataclass
-class MockServer:
-    """A running emulator: where each vendor is, and its admin API."""
-
-    base_url: str
-    admin: AdminClient
-    single_vendor: str | None = None
-
-    def url(self, vendor: str) -> str:
-        """Base URL of ``vendor``'s real paths (``/<vendor>`` on the combined server)."""
-        return self.base_url if self.single_vendor == vendor else f"{self.base_url}/{vendor}"
-
-    @property
-    def journal(self) -> list[dict]:
-        return self.admin.list_requests()
+from .testing.target import Target
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -68,14 +51,15 @@ class InProcessServer:
         self._server.server_close()
         self._thread.join(timeout=10)
 
-    def handle(self, token: str | None = None) -> MockServer:
-        """This server as a ``MockServer`` (``token``: the admin token, if the settings set one)."""
-        settings = self.app.extensions["deepfake_mock"].settings
-        return MockServer(self.url, AdminClient(self.url, token=token), settings.vendor)
+    def target(self, token: str | None = None) -> Target:
+        """This server as a ``Target`` (``token``: the admin token, if the settings set one)."""
+        single = self.app.extensions["deepfake_mock"].settings.vendor
+        return Target(self.url, AdminClient(self.url, token=token), single,
+                      at_root=single is not None)
 
 
 @contextmanager
-def running(vendor: str | None = None, **settings) -> Iterator[MockServer]:
+def running(vendor: str | None = None, **settings) -> Iterator[Target]:
     """Serve the emulator (every vendor, or only ``vendor`` at the root) until the block ends.
 
     Like the pytest fixture, it starts with memory state, uploads spooled to a temporary
@@ -85,4 +69,4 @@ def running(vendor: str | None = None, **settings) -> Iterator[MockServer]:
         chosen = {"state": "memory", "spool_dir": f"{tmp}/spool", "clock": "manual",
                   **({"vendor": vendor} if vendor else {}), **settings}
         with InProcessServer(chosen) as server:
-            yield server.handle(chosen.get("admin_token"))
+            yield server.target(chosen.get("admin_token"))

@@ -34,7 +34,8 @@ import pytest
 
 from .admin.client import AdminClient
 from .core.coverage import render_text
-from .embedded import InProcessServer, MockServer
+from .embedded import InProcessServer
+from .testing.target import Target
 
 COVERAGE = pytest.StashKey[dict]()
 SEEN_VIOLATIONS = pytest.StashKey[set]()  # violations a strict test found on arrival (not its own)
@@ -82,19 +83,17 @@ def _mockserver_session(request):
     token = config.getoption("--mockserver-admin-token")
     url = config.getoption("--mockserver-url")
     if url:
-        admin = AdminClient(url, token=token)
-        server = MockServer(url.rstrip("/"), admin, admin.get_settings().get("vendor"))
-        yield from _measured(config, server)
+        yield from _measured(config, Target.emulator(AdminClient(url, token=token)))
         return
     with tempfile.TemporaryDirectory(prefix="mockserver-") as tmp:
         settings = {"state": "memory", "spool_dir": f"{tmp}/spool", "clock": "manual"}
         if config.getoption("--mockserver-config"):
             settings["config"] = config.getoption("--mockserver-config")
         with InProcessServer(settings) as running:
-            yield from _measured(config, running.handle(token))
+            yield from _measured(config, running.target(token))
 
 
-def _measured(config, server: MockServer):
+def _measured(config, server: Target):
     """Yield the server; with coverage asked for, count from zero and keep the report (taken
     here, while the server still runs) for the end of the run."""
     if _wants_coverage(config):
@@ -122,7 +121,7 @@ def _strict(item) -> bool:
 
 
 @pytest.fixture
-def mockserver(request, _mockserver_session) -> MockServer:
+def mockserver(request, _mockserver_session) -> Target:
     """The emulator: ``url(vendor)``, ``admin`` (AdminClient), ``journal``; reset before the
     test when the server is ours; its clock manual unless the test asks for the system clock."""
     admin = _mockserver_session.admin
@@ -145,7 +144,7 @@ def pytest_runtest_call(item):
     """In strict mode a test passes only if its client kept to the vendors' specs."""
     result = yield
     server = getattr(item, "funcargs", {}).get("mockserver")
-    if isinstance(server, MockServer) and _strict(item):
+    if isinstance(server, Target) and _strict(item):
         seen = item.stash.get(SEEN_VIOLATIONS, set())
         violations = [v for v in server.admin.list_violations() if v["request_id"] not in seen]
         if violations:

@@ -7,7 +7,7 @@ import pytest
 
 from deepfake_mock.contracts.checks_base import CheckFailure
 from deepfake_mock.contracts.report import Recorder, Report, describe, render
-from deepfake_mock.contracts.target import Target
+from deepfake_mock.testing.target import Target
 
 COMBINED = Target("http://127.0.0.1:8080", admin=SimpleNamespace())  # an emulator, every vendor
 HIYA = Target("https://api.hiya.com/audiointel/eu", None, "hiya", at_root=True)

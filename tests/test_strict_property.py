@@ -9,7 +9,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from deepfake_mock.contracts.auth import for_vendor
-from deepfake_mock.contracts.target import Target
+from deepfake_mock.testing.target import Target
 from deepfake_mock.admin.client import AdminClient
 from deepfake_mock.app import SPEC_DIR
 from deepfake_mock.pytest_plugin import InProcessServer

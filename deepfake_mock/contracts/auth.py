@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Callable
 
+from deepfake_mock.testing.target import Target
+
 from .auth_finauth import finauth_auth
 from .auth_glair import glair_auth
 from .auth_hiya import hiya_auth
 from .auth_resemble import resemble_auth
-from .target import Target
 
 Apply = Callable[[dict], dict]
 

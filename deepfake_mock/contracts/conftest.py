@@ -7,15 +7,17 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import requests
 
 from deepfake_mock.embedded import InProcessServer
+from deepfake_mock.testing.target import Target
 
 from .report import Recorder, Report, flow_failure, render
-from .target import Target, TargetError, detect, known
+from .target import TargetError, detect, known
 
 SUITE = Path(__file__).parent
 REPORT = pytest.StashKey[Report]()
@@ -82,7 +84,7 @@ def target(request):
         return
     with tempfile.TemporaryDirectory(prefix="contracts-") as tmp:
         with InProcessServer({"state": "memory", "spool_dir": f"{tmp}/spool"}) as server:
-            found = Target(server.url, server.handle(token).admin, vendor)
+            found = replace(server.target(token), vendor=vendor)
             request.config.stash[REPORT] = Report(found)
             yield found
 

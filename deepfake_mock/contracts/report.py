@@ -20,8 +20,7 @@ from urllib.parse import urlsplit
 
 from deepfake_mock.app import SPEC_DIR
 from deepfake_mock.core.specs import Operation, Spec
-
-from .target import Target
+from deepfake_mock.testing.target import Target
 
 REDACTED = "[Filtered]"  # the word schemathesis's own sanitizer uses
 SECRET_HEADERS = ("authorization", "x-api-key")

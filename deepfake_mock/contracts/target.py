@@ -1,46 +1,24 @@
-"""What the contract suite runs against: the in-process emulator (default), or the server at
-``--base-url URL``. That server is asked ``GET /_admin/health``: the emulator answers it (combined,
-or serving one vendor at the root), anything else is taken for one vendor's real service, named
-by ``--vendor``, whose root is the URL (no admin API: ``mock_only`` tests are skipped) and whose
-credentials (``CREDENTIALS``) are checked once, before any test."""
+"""The contract suite's target (a ``testing.target.Target``): the in-process emulator (default),
+or the server at ``--base-url URL``. That server is asked ``GET /_admin/health``: the emulator
+answers it (combined, or serving one vendor at the root), anything else is taken for one
+vendor's real service, named by ``--vendor``, whose root is the URL (no admin API: ``mock_only``
+tests are skipped) and whose credentials (``CREDENTIALS``) are checked once, before any test."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import replace
 
 import requests
 
 from deepfake_mock.admin.client import AdminClient, AdminClientError
 from deepfake_mock.registry import BY_SLUG
+from deepfake_mock.testing.target import Target
 
 
 class TargetError(Exception):
     """The options do not name a target the suite can run against."""
-
-
-@dataclass(frozen=True)
-class Target:
-    base_url: str
-    admin: AdminClient | None        # None: a real vendor, no admin API
-    vendor: str | None = None        # set: only this vendor's contracts run
-    at_root: bool = False            # the vendor's real paths are at base_url (not /<vendor>)
-
-    @property
-    def is_emulator(self) -> bool:
-        return self.admin is not None
-
-    def url(self, slug: str) -> str:
-        return self.base_url if self.at_root else f"{self.base_url}/{slug}"
-
-    def selects(self, slug: str) -> bool:
-        return self.vendor in (None, slug)
-
-    @property
-    def slugs(self) -> list[str]:
-        """The vendors whose contracts run, in the registry's order."""
-        return [slug for slug in BY_SLUG if self.selects(slug)]
 
 
 def detect(base_url: str, vendor: str | None, admin_token: str | None = None) -> Target:
@@ -58,12 +36,12 @@ def detect(base_url: str, vendor: str | None, admin_token: str | None = None) ->
             raise TargetError(missing)
         return Target(base_url, None, vendor, at_root=True)
     try:
-        single = admin.get_settings().get("vendor")
+        found = Target.emulator(admin)
     except AdminClientError as error:
         raise (_token_error(admin, error) if _refused(error) else error) from None
-    if single is not None and vendor not in (None, single):
-        raise TargetError(f"{base_url} serves only {single}, not {vendor}")
-    return Target(base_url, admin, vendor or single, at_root=single is not None)
+    if found.at_root and vendor not in (None, found.vendor):
+        raise TargetError(f"{base_url} serves only {found.vendor}, not {vendor}")
+    return replace(found, vendor=vendor or found.vendor)
 
 
 def known(vendor: str | None) -> None:
