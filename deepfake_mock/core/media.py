@@ -241,7 +241,8 @@ def _probe_image(source: Source, limits: MediaLimits, decode: bool,
                 if problem:
                     return refused(problem, container=fmt, width=width, height=height)
                 if decode:
-                    img.draft(None, (max(1, width // 8), max(1, height // 8)))  # JPEG: an eighth of the pixels
+                    # JPEG: decode an eighth of the pixels, enough to find broken data
+                    img.draft(None, (max(1, width // 8), max(1, height // 8)))
                     img.load()  # decode the pixels: a truncated image fails here
                 return MediaInfo(kind="image", container=fmt, codec=fmt, width=width,
                                  height=height, decoded=decode)

@@ -80,11 +80,13 @@ def _encode_audio(container, stream, samples, channels, sample_rate):
 
 
 def video(seconds: float = 2.0, width: int = 160, height: int = 120, fps: int = 10,
-          audio: bool = False, fmt: str = "mp4", variant: int = 0) -> bytes:
-    """H.264 video in an MP4 (or another container FFmpeg writes), optionally with an AAC track."""
+          audio: bool = False, fmt: str = "mp4", variant: int = 0,
+          codec: str = "libx264") -> bytes:
+    """H.264 video in an MP4 (or another container and encoder FFmpeg has: ``fmt="webm",
+    codec="libvpx"``), optionally with an AAC track."""
     buf = io.BytesIO()
     with av.open(buf, "w", format=fmt) as container:
-        vstream = container.add_stream("libx264", rate=fps)
+        vstream = container.add_stream(codec, rate=fps)
         vstream.width, vstream.height, vstream.pix_fmt = width, height, "yuv420p"
         astream = container.add_stream("aac", rate=16000, layout="mono") if audio else None
         for i in range(int(seconds * fps)):
