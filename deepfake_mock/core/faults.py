@@ -9,11 +9,11 @@
 from __future__ import annotations
 
 from .errors import AdminError
-from .rules import scope_matches
+from .rules import append_rule, rules_of, scope_matches, take_first
 
 FAULTS = ("status", "delay", "drop", "malformed")
 FIELDS = {"fault", "vendor", "operation", "status", "delay_ms", "times"}
-KEY = "faults"  # one meta document, {"rules": [...]}: read with the request's meta snapshot
+KEY = "faults"  # the rule set
 
 
 def validate(doc: dict) -> dict:
@@ -49,31 +49,15 @@ class Faults:
     def add(self, doc: dict) -> dict:
         rule = {k: v for k, v in validate(doc).items() if v is not None}
         rule.update(id=self._ids.uuid4("fault"), used=0)
-        self._store.update_meta(KEY, lambda d: {"rules": (d or {"rules": []})["rules"] + [rule]})
+        append_rule(self._store, KEY, rule)
         return rule
 
     def list(self) -> list[dict]:
-        return (self._store.get_meta(KEY) or {"rules": []})["rules"]
+        return rules_of(self._store, KEY)
 
     def clear(self) -> None:
         self._store.delete_meta(KEY)
 
     def take(self, vendor: str, operation: str | None) -> dict | None:
         """The first rule matching this request, consumed once; None when none applies."""
-        if not any(scope_matches(r, vendor, operation) for r in self.list()):
-            return None  # the common case, answered from the request's meta snapshot
-        taken = {}
-
-        def use(doc):
-            rules = (doc or {"rules": []})["rules"]
-            for i, rule in enumerate(rules):
-                if scope_matches(rule, vendor, operation):
-                    rule["used"] += 1
-                    taken["rule"] = rule
-                    if rule.get("times") is not None and rule["used"] >= rule["times"]:
-                        del rules[i]
-                    return {"rules": rules}
-            return None
-
-        self._store.update_meta(KEY, use)
-        return taken.get("rule")
+        return take_first(self._store, KEY, lambda r: scope_matches(r, vendor, operation))

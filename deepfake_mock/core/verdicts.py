@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from .errors import AdminError
 from .rng import unit_interval
-from .rules import take_first
+from .rules import append_rule, rules_of, take_first
 
 LABELS = ("fake", "real")
 RULE_FIELDS = {"vendor", "operation", "digest", "label", "probability", "score", "outcome",
@@ -65,6 +65,10 @@ def validate_rule(doc: dict) -> dict:
     return doc
 
 
+def _rules_key(vendor: str) -> str:
+    return f"verdict_rules:{vendor}"
+
+
 class Verdicts:
     def __init__(self, store, ids, seed_of):
         self._store = store
@@ -86,7 +90,7 @@ class Verdicts:
         return self._from_rule(vendor, digest, rule)
 
     def _consume_rule(self, vendor: str, digest: str, operation: str | None) -> dict | None:
-        return take_first(self._store, f"verdict_rules:{vendor}",
+        return take_first(self._store, _rules_key(vendor),
                           lambda r: r.get("digest") in (None, digest)
                           and r.get("operation") in (None, operation))
 
@@ -105,13 +109,13 @@ class Verdicts:
     def add_rule(self, vendor: str, doc: dict) -> dict:
         rule = {k: v for k, v in validate_rule(doc).items() if v is not None}
         rule.update(id=self._ids.uuid4("verdict-rule"), vendor=vendor, used=0)
-        self._store.put(f"verdict_rules:{vendor}", rule["id"], rule)
+        append_rule(self._store, _rules_key(vendor), rule)
         return rule
 
     def rules(self, vendor: str) -> list[dict]:
-        return self._store.scan(f"verdict_rules:{vendor}")
+        return rules_of(self._store, _rules_key(vendor))
 
     def clear(self, vendor: str) -> None:
-        self._store.clear(f"verdict_rules:{vendor}")
+        self._store.delete_meta(_rules_key(vendor))
         self._store.clear(f"verdict_assignments:{vendor}")
 
