@@ -24,6 +24,23 @@ def shorten(value):
     return value
 
 
+def exchange_entry(*, direction: str, request_id: str, time: float, vendor: str,
+                   operation: str | None, method: str, path: str, query: dict, headers: dict,
+                   body: dict | None, status: int | None, response_headers: dict,
+                   response_body: str | None, duration_ms: float,
+                   error: str | None = None) -> dict:
+    """One journal entry, the same shape both ways: ``inbound`` (a client's request and our
+    answer) and ``outbound`` (a request the emulator made, a callback, and what came of it;
+    ``error`` says why it failed or was never sent)."""
+    response = {"headers": response_headers, "body": response_body}
+    if error is not None:
+        response["error"] = error
+    return {"request_id": request_id, "time": time, "vendor": vendor, "operation": operation,
+            "direction": direction, "method": method, "path": path, "query": query,
+            "headers": headers, "body": body, "status": status, "response": response,
+            "duration_ms": duration_ms}
+
+
 def matches(entry: dict, criteria: dict) -> bool:
     for key, wanted in criteria.items():
         if key not in CRITERIA:

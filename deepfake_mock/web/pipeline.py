@@ -22,7 +22,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, abort
 from ..core.conformance import Violation
 from ..core.coverage import Coverage
 from ..core.errors import VendorError
-from ..core.journal import shorten
+from ..core.journal import exchange_entry, shorten
 from .conformance import check_contract
 from .methods import allowed_methods
 from .request_head import head_problem
@@ -220,20 +220,13 @@ def _drop_connection() -> Response:
 def _journal(ctx: RequestContext, response: Response) -> None:
     """One journal entry (the journal masks its secrets by the runtime's redaction policy)."""
     rt = runtime()
-    entry = {
-        "request_id": ctx.request_id,
-        "time": rt.clock.now(),
-        "vendor": ctx.vendor.slug,
-        "operation": ctx.operation,
-        "method": request.method,
-        "path": request.path,
-        "query": request.args.to_dict(flat=False),
-        "headers": dict(request.headers),
-        "body": _request_body(),
-        "status": None if ctx.dropped else response.status_code,
-        "response": {"headers": dict(response.headers), "body": _response_body(response)},
-        "duration_ms": round((time.perf_counter() - ctx.started) * 1000, 3),
-    }
+    entry = exchange_entry(
+        direction="inbound", request_id=ctx.request_id, time=rt.clock.now(),
+        vendor=ctx.vendor.slug, operation=ctx.operation, method=request.method,
+        path=request.path, query=request.args.to_dict(flat=False), headers=dict(request.headers),
+        body=_request_body(), status=None if ctx.dropped else response.status_code,
+        response_headers=dict(response.headers), response_body=_response_body(response),
+        duration_ms=round((time.perf_counter() - ctx.started) * 1000, 3))
     if ctx.violations:
         entry["violations"] = [v.as_dict() for v in ctx.violations]
         entry = rt.redaction.redact(entry)  # a violation's message may quote a secret value

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from deepfake_mock.core.errors import AdminError
-from deepfake_mock.core.journal import CRITERIA, Journal, matches
+from deepfake_mock.core.journal import CRITERIA, Journal, exchange_entry, matches
 from deepfake_mock.core.store import MemoryStore, SQLiteStore
 
 
@@ -76,3 +76,39 @@ def test_clear(store):
     journal.record(entry(1))
     journal.clear()
     assert journal.entries() == [] and journal.count() == 0
+
+
+# ---- one entry shape for both directions ------------------------------------------------------
+
+def exchange(**changes):
+    fields = dict(direction="inbound", request_id="r1", time=1000.0, vendor="acme",
+                  operation="detect", method="POST", path="/acme/v1/detect",
+                  query={"a": ["1"]}, headers={"Content-Type": "application/json"},
+                  body={"json": {"x": 1}}, status=200, response_headers={"X-Id": "1"},
+                  response_body='{"ok": true}', duration_ms=1.5)
+    fields.update(changes)
+    return exchange_entry(**fields)
+
+
+def test_an_inbound_exchange_has_every_field_of_an_entry():
+    assert exchange() == {
+        "request_id": "r1", "time": 1000.0, "vendor": "acme", "operation": "detect",
+        "direction": "inbound", "method": "POST", "path": "/acme/v1/detect",
+        "query": {"a": ["1"]}, "headers": {"Content-Type": "application/json"},
+        "body": {"json": {"x": 1}}, "status": 200,
+        "response": {"headers": {"X-Id": "1"}, "body": '{"ok": true}'}, "duration_ms": 1.5}
+
+
+def test_an_outbound_exchange_has_the_same_fields_and_says_why_it_failed():
+    entry = exchange(direction="outbound", status=None, response_headers={},
+                     response_body=None, error="not in acme.hosts; not contacted")
+    assert entry.keys() == exchange().keys()
+    assert entry["response"] == {"headers": {}, "body": None,
+                                 "error": "not in acme.hosts; not contacted"}
+
+
+def test_an_exchange_is_searchable_and_parsed_when_read(store):
+    journal = Journal(store, bound=10)
+    journal.record(exchange())
+    (entry,) = journal.entries({"vendor": "acme", "status": 200})
+    assert entry["response"]["body"] == {"ok": True}

@@ -1,21 +1,17 @@
 """Unit tests of Resemble's pure domain logic: result shapes, upload rules, media tokens,
-request schemas, auth parsing, paging and the callback outbox."""
+request schemas, auth parsing and paging (the callback outbox: tests/core/test_outbox.py)."""
 
 from __future__ import annotations
 
 import io
-import os
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from deepfake_mock.core import outbound
-from deepfake_mock.core.clock import ManualClock
 from deepfake_mock.core.rng import unit_interval
-from deepfake_mock.core.store import MemoryStore
-from deepfake_mock.vendors.resemble import callbacks, models, results, schemas, tokens, uploads
+from deepfake_mock.vendors.resemble import models, results, schemas, tokens, uploads
 
 
 def unit(*parts):
@@ -515,132 +511,7 @@ class TestModelHelpers:
         assert models.page_window(total, page, size) == window
 
 
-# ----------------------------------------------------------------------------- callbacks
-
-class Receiver:
-    def __init__(self, statuses):
-        self.statuses = list(statuses)
-        self.calls = []
-
-    def __call__(self, target, policy, body):
-        self.calls.append((target.url, body))
-        status = self.statuses.pop(0) if self.statuses else 200
-        if isinstance(status, Exception):
-            raise status
-        return status
-
-
-class TestRetryPolicy:
-    def test_backoff_doubles_up_to_the_cap(self):
-        policy = callbacks.RetryPolicy(max_attempts=6, backoff=1, factor=2, max_delay=5)
-        assert [policy.delay(n) for n in range(1, 7)] == [1, 2, 4, 5, 5, None]
-
-    def test_single_attempt(self):
-        assert callbacks.RetryPolicy(max_attempts=1).delay(1) is None
-
-
-class TestOutbox:
-    def setup_method(self):
-        self.store = MemoryStore()
-        self.clock = ManualClock(1000.0)
-        self.done = {}
-        self.journal = []
-
-    def worker(self, receiver, policy=None, allow=("loopback",)):
-        outbox = callbacks.Outbox(self.store, self.clock,
-                                  policy or callbacks.RetryPolicy(max_attempts=3, backoff=2),
-                                  outbound.Policy.of(allow, "resemble.callback_allow_hosts", 5),
-                                  models.iso)
-        return callbacks.DeliveryWorker(outbox, resolve_body=lambda d: self.done.get(d["ref"]),
-                                        send=receiver,
-                                        on_attempt=lambda d, a: self.journal.append((d["id"], a)))
-
-    def test_waits_for_the_job_then_delivers_once(self):
-        receiver = Receiver([200])
-        worker = self.worker(receiver)
-        worker.outbox.enqueue("c1", team="t", kind="detect", ref="d1", url="http://127.0.0.1:9/cb")
-        assert worker.run_once() == 0 and receiver.calls == []
-        self.done["d1"] = {"success": True, "item": {"uuid": "d1"}}
-        assert worker.run_once() == 1
-        assert receiver.calls == [("http://127.0.0.1:9/cb", {"success": True, "item": {"uuid": "d1"}})]
-        doc = worker.outbox.get("c1")
-        assert doc["state"] == "delivered" and len(doc["attempts"]) == 1
-        assert doc["attempts"][0]["status"] == 200 and doc["attempts"][0]["error"] is None
-        assert worker.run_once() == 0 and not worker.outbox.has_open()
-        assert self.journal == [("c1", doc["attempts"][0])]
-
-    def test_retries_on_the_emulator_clock_then_gives_up(self):
-        receiver = Receiver([500, ConnectionError("refused"), 503])
-        worker = self.worker(receiver)
-        worker.outbox.enqueue("c1", team="t", kind="detect", ref="d1", url="http://localhost/cb")
-        self.done["d1"] = {"success": True}
-        assert worker.run_once() == 1
-        assert worker.run_once() == 0           # backoff: not due before the clock moves
-        self.clock.advance(1.9)
-        assert worker.run_once() == 0
-        self.clock.advance(0.1)
-        assert worker.run_once() == 1           # second attempt after 2 s
-        self.clock.advance(3.9)
-        assert worker.run_once() == 0
-        self.clock.advance(0.1)
-        assert worker.run_once() == 1           # third after 4 more
-        doc = worker.outbox.get("c1")
-        assert doc["state"] == "failed" and doc["next_at"] is None
-        assert [a["status"] for a in doc["attempts"]] == [500, None, 503]
-        assert "ConnectionError: refused" in doc["attempts"][1]["error"]
-        assert doc["attempts"][0]["error"] == "receiver answered HTTP 500"
-        self.clock.advance(1000)
-        assert worker.run_once() == 0 and len(receiver.calls) == 3
-
-    def test_recovers_after_a_failure(self):
-        worker = self.worker(Receiver([502, 204]))
-        worker.outbox.enqueue("c1", team="t", kind="detect", ref="d1", url="http://localhost/cb")
-        self.done["d1"] = {"success": True}
-        worker.run_once()
-        self.clock.advance(2)
-        worker.run_once()
-        assert worker.outbox.get("c1")["state"] == "delivered"
-
-    def test_hosts_outside_the_allow_list_are_never_contacted(self):
-        receiver = Receiver([200])
-        worker = self.worker(receiver)
-        worker.outbox.enqueue("c1", team="t", kind="detect", ref="d1",
-                              url="https://hooks.example.org/detect")
-        self.done["d1"] = {"success": True}
-        assert worker.run_once() == 1
-        doc = worker.outbox.get("c1")
-        assert receiver.calls == [] and doc["state"] == "blocked"
-        assert "not in resemble.callback_allow_hosts" in doc["attempts"][0]["error"]
-        assert not worker.outbox.has_open()
-
-    def test_a_claimed_delivery_is_not_claimed_twice(self):
-        worker = self.worker(Receiver([]))
-        worker.outbox.enqueue("c1", team="t", kind="detect", ref="d1", url="http://localhost/cb")
-        worker.outbox.ready("c1", {"success": True})
-        assert worker.outbox.claim("c1") is not None
-        assert worker.outbox.claim("c1") is None
-        assert worker.run_once() == 0
-
-    def test_thread_delivers_without_being_driven(self):
-        import threading
-        delivered = threading.Event()
-
-        def send(url, body, timeout):
-            delivered.set()
-            return 200
-        worker = self.worker(send)
-        worker.interval = 0.01
-        worker.outbox.enqueue("c1", team="t", kind="detect", ref="d1", url="http://localhost/cb")
-        self.done["d1"] = {"success": True}
-        worker.ensure_running()
-        try:
-            assert delivered.wait(5)
-        finally:
-            worker.stop()
-        assert worker.outbox.get("c1")["state"] == "delivered"
-
-
-@pytest.mark.parametrize("module", [results, uploads, tokens, callbacks, schemas, models])
+@pytest.mark.parametrize("module", [results, uploads, tokens, schemas, models])
 def test_domain_modules_never_import_flask(module):
     source = open(module.__file__, encoding="utf-8").read()
     assert "import flask" not in source and "from flask" not in source

@@ -26,8 +26,8 @@ from datetime import datetime, timezone
 
 from ...core import outbound
 from ...core.errors import VendorError
-from ...core.journal import shorten
 from ...core.media import MediaInfo, MediaLimits, probe
+from ...core.outbox import Outbox, RetryPolicy
 from ...core.rng import unit_interval
 from ...core.spool import SpooledFile, SpoolWriter, TooLarge, discard
 from . import files as served, results, tokens, uploads
@@ -776,13 +776,15 @@ def render_question(job: dict) -> dict:
 # ---- callbacks ----------------------------------------------------------------------------------
 
 def outbox(rt, settings):
-    from .callbacks import Outbox, RetryPolicy
-
-    policy = RetryPolicy(max_attempts=settings["callback_max_attempts"],
-                         backoff=settings["callback_backoff_seconds"],
-                         factor=settings["callback_backoff_factor"],
-                         max_delay=settings["callback_max_delay_seconds"])
-    return Outbox(rt.store, rt.clock, policy, callback_policy(settings), iso)
+    """Resemble's callbacks in the core outbox: its retry settings, allow-list and bodies."""
+    retry = RetryPolicy(max_attempts=settings["callback_max_attempts"],
+                        backoff=settings["callback_backoff_seconds"],
+                        factor=settings["callback_backoff_factor"],
+                        max_delay=settings["callback_max_delay_seconds"])
+    return Outbox(rt.store, rt.clock, vendor=VENDOR, retry=retry,
+                  outbound_policy=callback_policy(settings),
+                  render_body=lambda delivery: callback_body(rt, settings, delivery),
+                  iso=iso, journal=rt.journal)
 
 
 def enqueue_callback(rt, settings, *, team: str, kind: str, ref: str, url: str) -> dict:
@@ -808,24 +810,3 @@ def callback_body(rt, settings, delivery: dict) -> dict | None:
     if job["state"] in DETECT_STATES:
         return None
     return {"success": True, "item": render_detect(settings, settle(rt, job))}
-
-
-def journal_attempt(rt, delivery: dict, attempt: dict) -> None:
-    """One outbound callback attempt in the request journal (operation ``callback``)."""
-    rt.journal.record({
-        "request_id": f"{delivery['id']}-{attempt['attempt']}",
-        "time": rt.clock.now(),
-        "vendor": VENDOR,
-        "operation": "callback",
-        "direction": "outbound",
-        "method": "POST",
-        "path": delivery["url"],
-        "query": {},
-        "headers": {"Content-Type": "application/json"},
-        "body": {"json": shorten(delivery["body"])},
-        "status": attempt["status"],
-        "response": {"error": attempt["error"]},
-        "duration_ms": attempt["elapsed_ms"],
-        "callback": {"id": delivery["id"], "kind": delivery["kind"], "ref": delivery["ref"],
-                     "attempt": attempt["attempt"], "state": delivery["state"]},
-    })

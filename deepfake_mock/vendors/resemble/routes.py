@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request, send_file
 
 from ...core.spool import SpooledFile, discard
+from ...web.deliveries import DeliveryWorker, worker_of
 from ...web.uploads import keep, spool_bytes
 from ...web.vendor import principal, runtime, vendor_settings
 from . import files as served
 from . import intelligences, models, schemas, watermarks
-from .callbacks import DeliveryWorker
 from .models import Media, bad_request, error
 from .schemas import InvalidParams, load
 
@@ -95,17 +95,12 @@ def _form_fields(allowed_files: tuple[str, ...]) -> tuple[dict, dict[str, list[s
 
 def deliveries() -> DeliveryWorker:
     """This app's callback worker (created on first use; its thread starts on demand)."""
-    worker = current_app.extensions.get("resemble.callbacks")
-    if worker is None:
+    def build() -> DeliveryWorker:
         rt = runtime()
         settings = rt.settings.vendor_settings(models.VENDOR)
-        worker = DeliveryWorker(
-            models.outbox(rt, settings),
-            resolve_body=lambda d: models.callback_body(rt, settings, d),
-            on_attempt=lambda d, a: models.journal_attempt(rt, d, a),
-            interval=settings["callback_poll_interval_seconds"])
-        worker = current_app.extensions.setdefault("resemble.callbacks", worker)
-    return worker
+        return DeliveryWorker(models.outbox(rt, settings),
+                              interval=settings["callback_poll_interval_seconds"])
+    return worker_of(current_app, models.VENDOR, build)
 
 
 def _kick_worker() -> None:
@@ -116,9 +111,8 @@ def _kick_worker() -> None:
 @blueprint.before_request
 def _resume_deliveries():
     """A restarted or forked worker process picks up deliveries left open in the store."""
-    worker = deliveries()
-    if vendor_settings()["callback_worker"] and worker.outbox.has_open():
-        worker.ensure_running()
+    if vendor_settings()["callback_worker"]:
+        deliveries().resume()
 
 
 # ---- detect -------------------------------------------------------------------------------------
@@ -460,5 +454,5 @@ def list_callbacks():
 @admin_blueprint.post("/callbacks/run")
 def run_callbacks():
     """One delivery pass now (promote finished jobs, make every due attempt)."""
-    attempts = deliveries().run_once()
+    attempts = deliveries().outbox.run_once()
     return {"attempts": attempts, "callbacks": deliveries().outbox.list()}
