@@ -9,7 +9,6 @@ import uuid
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from deepfake_mock import create_app
 from deepfake_mock.testing import media
 
 START = "/phonexia/api/technology/experimental/authenticity-verification"
@@ -59,9 +58,9 @@ def test_start_answers_202_with_task_and_poll_headers(client):
     assert r.headers["Location"] == r.headers["X-Location"]
 
 
-def test_location_header_can_be_turned_off(settings):
+def test_location_header_can_be_turned_off(settings, make_client):
     settings["vendors"] = {"phonexia": {"location_header": False}}
-    r = start(create_app(settings).test_client(), media.wav(5))
+    r = start(make_client(settings), media.wav(5))
     assert "X-Location" in r.headers and "Location" not in r.headers
 
 
@@ -177,10 +176,9 @@ def test_admin_can_force_a_task_state(client, admin):
     assert body["task"]["state"] == "rejected" and body["error"]["type"] == "task.validation-error"
 
 
-def test_api_version_4_adds_the_other_operations_as_null(settings, tmp_path):
+def test_api_version_4_adds_the_other_operations_as_null(settings, make_client):
     settings["vendors"] = {"phonexia": {"api_version": "4.0"}}
-    app = create_app(settings)
-    client = app.test_client()
+    client = make_client(settings)
     from deepfake_mock.admin.client import AdminClient
     body = run_to_end(client, AdminClient.for_test_client(client), media.wav(5),
                       config='{"operations": ["deepfake_detection"]}')
@@ -189,9 +187,9 @@ def test_api_version_4_adds_the_other_operations_as_null(settings, tmp_path):
     assert body["result"]["deepfake_detection"]["channels"]
 
 
-def test_audio_over_the_maximum_length_is_rejected(settings):
+def test_audio_over_the_maximum_length_is_rejected(settings, make_client):
     settings["vendors"] = {"phonexia": {"max_audio_seconds": 4}}
-    client = create_app(settings).test_client()
+    client = make_client(settings)
     loc = start(client, media.wav(5)).headers["X-Location"]
     client.get(loc)
     body = client.get(loc).json
@@ -199,9 +197,9 @@ def test_audio_over_the_maximum_length_is_rejected(settings):
     assert body["error"]["type"] == "task.validation-error"
 
 
-def test_unreadable_media_can_be_rejected_in_the_task(settings):
+def test_unreadable_media_can_be_rejected_in_the_task(settings, make_client):
     settings["vendors"] = {"phonexia": {"reject_unreadable_media": "in_task"}}
-    client = create_app(settings).test_client()
+    client = make_client(settings)
     r = start(client, b"this is not audio")
     assert r.status_code == 202
     client.get(r.headers["X-Location"])
@@ -292,33 +290,32 @@ def test_absurd_query_values_are_422(client, admin, settings, query, field):
     assert_nothing_left(admin, settings)
 
 
-def test_unlicensed_technology_is_403(settings):
+def test_unlicensed_technology_is_403(settings, make_client):
     settings["vendors"] = {"phonexia": {"licensed": False}}
-    r = start(create_app(settings).test_client(), media.wav(5))
+    r = start(make_client(settings), media.wav(5))
     assert_error(r, 403, "request.forbidden", "Request is forbidden.")
 
 
-def test_upload_over_the_size_limit_is_413_before_reading(settings):
+def test_upload_over_the_size_limit_is_413_before_reading(settings, make_client):
     settings["vendors"] = {"phonexia": {"max_upload_bytes": 50_000}}
-    app = create_app(settings)
-    r = start(app.test_client(), media.wav(5))
+    r = start(make_client(settings), media.wav(5))
     assert_error(r, 413, "request.size-limit-exceeded")
     assert os.listdir(settings["spool_dir"]) == []
 
 
-def test_full_input_storage_is_507(settings):
+def test_full_input_storage_is_507(settings, make_client):
     wav = media.wav(5)
     settings["vendors"] = {"phonexia": {"input_storage_bytes": len(wav) * 2 + 10}}
-    client = create_app(settings).test_client()
+    client = make_client(settings)
     assert start(client, wav).status_code == 202
     assert start(client, wav).status_code == 202
     assert_error(start(client, wav), 507, "storage.capacity-exceeded")
 
 
-def test_expired_tasks_free_input_storage(settings):
+def test_expired_tasks_free_input_storage(settings, make_client):
     wav = media.wav(5)
     settings["vendors"] = {"phonexia": {"input_storage_bytes": len(wav) + 10}}
-    client = create_app(settings).test_client()
+    client = make_client(settings)
     from deepfake_mock.admin.client import AdminClient
     admin = AdminClient.for_test_client(client)
     assert start(client, wav).status_code == 202
@@ -347,9 +344,9 @@ def test_system_info_and_status(client):
     assert client.get("/phonexia/api/system/status").json == {"status": "ok"}
 
 
-def test_single_vendor_mode_serves_real_paths_at_the_root(settings):
+def test_single_vendor_mode_serves_real_paths_at_the_root(settings, make_client):
     settings["vendor"] = "phonexia"
-    client = create_app(settings).test_client()
+    client = make_client(settings)
     r = client.post(
         START.removeprefix("/phonexia"), data={"file": (io.BytesIO(media.wav(5)), "a.wav")},
         content_type="multipart/form-data")
