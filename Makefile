@@ -9,7 +9,7 @@ TEST_PROCESSES ?= 2
 RUN_STAMP  := $(VENV)/.installed-run
 STAMP      := $(VENV)/.installed-test
 
-.PHONY: run test contracts bench fidelity routes clean
+.PHONY: run test test-server-mode contracts bench fidelity routes clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ run: $(RUN_STAMP)  ## install the runtime, then serve every vendor on http://$(H
 
 test: $(STAMP)  ## install, then run the unit, behaviour, server, packaging and contract tests
 	$(BIN)/python -m pytest -q -n $(TEST_PROCESSES)
+
+# The vendor API tests (tests/vendors/<vendor>/test_api.py; Phonexia's until its folder exists).
+SERVER_MODE_TESTS ?= $(or $(wildcard tests/vendors/*/test_api.py),tests/vendors/test_phonexia.py)
+
+test-server-mode: $(STAMP)  ## the vendor API tests against gunicorn in another process (pytest --server-mode)
+	$(BIN)/python -m pytest -q --server-mode $(SERVER_MODE_TESTS)
 
 contracts: $(STAMP)  ## the contract suite and its report; VENDOR=, BASE_URL= (another server), MAX_EXAMPLES=
 	$(BIN)/deepfake-mock contract $(if $(VENDOR),--vendor $(VENDOR)) $(if $(BASE_URL),--base-url $(BASE_URL)) $(if $(MAX_EXAMPLES),--max-examples $(MAX_EXAMPLES))
