@@ -7,8 +7,10 @@ also runs against a server in another process (moto's "server mode").
     r.status_code, r.json, r.headers["X-Location"], r.get_data(as_text=True), r.mimetype
 
 The request is built by werkzeug's ``EnvironBuilder``, as the test client builds it (the same
-multipart encoding, form and query handling, JSON with sorted keys), and sent with ``requests``;
-the answer is a werkzeug ``TestResponse`` of the exact bytes and headers the server sent.
+multipart encoding, form and query handling, JSON with sorted keys, ``Host: localhost`` so the
+URLs the server builds are the same), and sent with ``requests``; the answer is a werkzeug
+``TestResponse`` of the exact bytes the server sent and its headers, less those the HTTP server
+adds (``SERVER_HEADERS``: the test client has none of them).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.test import EnvironBuilder, TestResponse
 
 IN_PROCESS_ONLY = ("environ_base", "environ_overrides")  # WSGI environ: no HTTP equivalent
+SERVER_HEADERS = ("server", "date", "connection", "keep-alive", "transfer-encoding")
 
 
 class _Builder(EnvironBuilder):
@@ -48,6 +51,7 @@ class HttpClient:
             builder.close()
         headers = {name: ", ".join(builder.headers.getlist(name)) for name in builder.headers.keys()
                    if name.lower() not in ("host", "content-type", "content-length")}
+        headers["Host"] = environ["HTTP_HOST"]
         if "CONTENT_TYPE" in environ:
             headers["Content-Type"] = environ["CONTENT_TYPE"]
         query = f"?{builder.query_string}" if builder.query_string else ""
@@ -56,8 +60,9 @@ class HttpClient:
                                        allow_redirects=False, timeout=self.timeout)
         with answer:
             content = answer.raw.read(decode_content=False)
-            return TestResponse([content], answer.status_code,
-                                Headers(list(answer.raw.headers.items())), request=None)
+            kept = [(name, value) for name, value in answer.raw.headers.items()
+                    if name.lower() not in SERVER_HEADERS]
+            return TestResponse([content], answer.status_code, Headers(kept), request=None)
 
     def get(self, path: str = "/", **kwargs) -> TestResponse:
         return self.open(path, "GET", **kwargs)
