@@ -27,7 +27,7 @@ def serve(args) -> int:
     from .app import create_app, start_up, vendor_defaults
     from .registry import VENDORS
     from .serving import banner, gunicorn_options
-    from .settings import load_settings
+    from .settings import SettingsError, load_settings
     from .web import access_log
     from .web.slots import RequestSlots
     from .web.request_head import GUNICORN_LIMITS
@@ -57,6 +57,9 @@ def serve(args) -> int:
         if name in options and not os.path.isfile(options[name]):
             print(f"deepfake-mock serve: --{name} {options[name]}: no such file", file=sys.stderr)
             return 2
+    if settings.state == "memory" and settings.workers > 1:
+        raise SettingsError(f"setting state: 'memory' lives in one worker, {settings.workers} "
+                            "given; serve it with --workers 1, or give --state a SQLite file")
     print("\n".join(banner(settings, VENDORS, tls="certfile" in options)), flush=True)
     access_log.to_stdout(settings.access_log)
     warning = exposure_warning(settings)

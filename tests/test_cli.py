@@ -173,3 +173,10 @@ def test_the_admin_spec_carries_the_package_version():
     health = spec["paths"]["/_admin/health"]["get"]["responses"]["200"]["content"]
     assert spec["info"]["version"] == __version__
     assert health["application/json"]["example"]["version"] == __version__
+
+
+def test_serve_refuses_a_memory_state_shared_by_several_workers(capsys):
+    assert main(["serve", "--state", "memory", "--workers", "2"]) == 2
+    assert capsys.readouterr().err == (
+        "deepfake-mock: setting state: 'memory' lives in one worker, 2 given; serve it with "
+        "--workers 1, or give --state a SQLite file\n")

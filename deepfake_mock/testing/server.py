@@ -54,7 +54,7 @@ def group_members(pgid: int) -> list[int]:
 
 
 class ServerProcess:
-    def __init__(self, *, workers: int = 2, state: str | Path = "memory",
+    def __init__(self, *, workers: int = 1, state: str | Path = "memory",
                  spool_dir: str | Path | None = None, vendor: str | None = None,
                  env: dict[str, str] | None = None, port: int | None = None,
                  startup_timeout: float = 60.0, stop_grace: float = 15.0,

@@ -209,7 +209,8 @@ def test_serve_on_all_interfaces_without_a_token_says_what_is_exposed(monkeypatc
     monkeypatch.setattr(BaseApplication, "run", lambda self: None)
     monkeypatch.setattr(access_log, "to_stdout", lambda enabled: None)  # no process-wide set-up
     monkeypatch.setenv("MOCKSERVER_SPOOL_DIR", str(tmp_path / "spool"))
-    assert cli.main(["serve", "--host", "0.0.0.0", "--port", "8099", "--state", "memory"]) == 0
+    assert cli.main(["serve", "--host", "0.0.0.0", "--port", "8099", "--state", "memory",
+                     "--workers", "1"]) == 0
     err = capsys.readouterr().err
     assert ("warning: 0.0.0.0:8099 is reachable from other machines and admin_token is not set: "
             "anyone who can reach the port can use the admin API (/_admin) to reset all state, "
@@ -222,8 +223,8 @@ def test_serve_on_all_interfaces_without_a_token_says_what_is_exposed(monkeypatc
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    spool = tmp_path_factory.mktemp("spool")
-    with ServerProcess(workers=2, spool_dir=spool,
+    tmp = tmp_path_factory.mktemp("guarded")
+    with ServerProcess(workers=2, state=tmp / "state.sqlite3", spool_dir=tmp / "spool",
                        env={"MOCKSERVER_ADMIN_TOKEN": TOKEN}) as server:
         yield server
 

@@ -298,7 +298,8 @@ def test_no_admin_answer_shows_a_configured_credential(client):
 # ---- through gunicorn --------------------------------------------------------------------------
 
 def test_gunicorn_journal_access_log_and_settings_keep_secrets(tmp_path):
-    with ServerProcess(workers=2, spool_dir=tmp_path / "spool") as server:
+    with ServerProcess(workers=2, state=tmp_path / "state.sqlite3",
+                       spool_dir=tmp_path / "spool") as server:
         requests.post(f"{server.url}{HIYA}/auth/credentials?apiKey=gq-key-5555", timeout=30,
                       json={"handle": "user-a", "password": "correct-horse-1",
                             "meta": {"credentials": {"password": "deep-pass-777"}}})
