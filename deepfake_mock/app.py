@@ -24,15 +24,15 @@ from .web.uploads import SpoolingRequest
 SPEC_DIR = Path(__file__).resolve().parent / "openapi"
 
 
-def vendor_defaults() -> dict[str, Mapping]:
-    return {v.slug: v.defaults for v in VENDORS}
+def vendor_configs() -> dict[str, type]:
+    return {v.slug: v.config for v in VENDORS}
 
 
 def create_app(settings: Settings | Mapping | None = None) -> Flask:
     """Build an emulator app. ``settings`` is a Settings, or overrides layered on top of the
     defaults, the optional settings file and the MOCKSERVER_* environment."""
     if not isinstance(settings, Settings):
-        settings = load_settings(settings, vendor_defaults=vendor_defaults())
+        settings = load_settings(settings, vendor_configs=vendor_configs())
     vendors = {v.slug: v for v in VENDORS}
     if settings.vendor is not None and settings.vendor not in vendors:
         raise ValueError(f"unknown vendor {settings.vendor!r}; choose from {', '.join(vendors)}")

@@ -24,7 +24,7 @@ def serve(args) -> int:
     from gunicorn.app.base import BaseApplication
 
     from .admin.guard import exposure_warning
-    from .app import create_app, start_up, vendor_defaults
+    from .app import create_app, start_up, vendor_configs
     from .registry import VENDORS
     from .serving import banner, gunicorn_options
     from .settings import SettingsError, load_settings
@@ -33,7 +33,7 @@ def serve(args) -> int:
     from .web.request_head import GUNICORN_LIMITS
 
     overrides = _overrides(args)
-    settings = load_settings(overrides, vendor_defaults=vendor_defaults())
+    settings = load_settings(overrides, vendor_configs=vendor_configs())
 
     class Server(BaseApplication):
         def load_config(self):

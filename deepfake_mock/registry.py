@@ -21,4 +21,4 @@ def bootstrap(runtime) -> None:
     """Create every vendor's fixed state (idempotent): at start-up and after each reset."""
     for vendor in VENDORS:
         if vendor.bootstrap is not None:
-            vendor.bootstrap(runtime, runtime.settings.vendor_settings(vendor.slug))
+            vendor.bootstrap(runtime, runtime.settings.vendors[vendor.slug])

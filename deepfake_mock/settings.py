@@ -6,10 +6,11 @@ when it can be (else kept as a string) and ``__`` nests, so
 ``settings.vendors["phonexia"]["rate_limit"]``. ``MOCKSERVER_CONFIG`` names a JSON or YAML file.
 
 The merged layers are validated by pydantic before anything starts: the fields' annotations at
-the top level, and under ``vendors.<slug>`` the keys of that vendor's defaults with the types of
-their default values (``rate_limit`` is ``{"limit", "window"}`` or null; a key whose default is
-null takes any value). Every problem is one line of a SettingsError naming the key, the value
-given and what is allowed.
+the top level, and under ``vendors.<slug>`` the fields of that vendor's config, a frozen
+dataclass (its ``config.py``) whose defaults are the bottom layer. Every problem is one line of a
+SettingsError naming the key, the value given and what is allowed; a config's own checks
+(``__post_init__``) raise ValueError, reported as their message. ``settings.vendors[slug]`` is
+that config, built once here and handed to every hook and view of the vendor.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from __future__ import annotations
 import copy
 import json
 import os
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from types import MappingProxyType
-from typing import Annotated, Any, Literal, Mapping
+from typing import Annotated, Any, Literal, Mapping, get_type_hints
 
 import yaml
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, with_config
@@ -60,10 +61,10 @@ class Settings:
                                        "proxy-authorization", "x-auth-token")
     secret_fields: tuple[str, ...] = ("password", "sign", "signature", "secret", "api_secret",
                                       "token", "api_key", "private_key")
-    vendors: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    vendors: Mapping[str, Any] = field(default_factory=dict)   # slug -> that vendor's config
 
-    def vendor_settings(self, slug: str) -> Mapping[str, Any]:
-        return self.vendors.get(slug, MappingProxyType({}))
+    def vendor_settings(self, slug: str) -> Mapping[str, Any]:  # TRANSITIONAL
+        return MappingProxyType(asdict(self.vendors[slug]))
 
 
 def deep_merge(base: dict, extra: Mapping) -> dict:
@@ -112,15 +113,18 @@ def _file_format(path: str) -> str:
 
 
 def load_settings(overrides: Mapping | None = None, *, env: Mapping[str, str] | None = None,
-                  vendor_defaults: Mapping[str, Mapping] | None = None) -> Settings:
+                  vendor_configs: Mapping[str, type] | None = None) -> Settings:
+    """The settings, with each vendor of ``vendor_configs`` (slug -> config dataclass) built
+    from its defaults and every layer."""
     env = os.environ if env is None else env
-    merged: dict = {"vendors": {k: dict(v) for k, v in (vendor_defaults or {}).items()}}
+    vendor_configs = vendor_configs or {}
+    merged: dict = {"vendors": {slug: asdict(config()) for slug, config in vendor_configs.items()}}
     config_file = (overrides or {}).get("config") or env.get(PREFIX + "CONFIG")
     if config_file:
         merged = deep_merge(merged, _from_file(config_file))
     merged = deep_merge(merged, _from_env(env))
     merged = deep_merge(merged, {k: v for k, v in (overrides or {}).items() if k != "config"})
-    return validate(merged, vendor_defaults or {})
+    return validate(merged, vendor_configs)
 
 
 # ---- validation ----------------------------------------------------------------------------
@@ -131,12 +135,12 @@ class RateLimit(TypedDict):
     window: Annotated[int | float, Field(gt=0)]
 
 
-def validate(merged: dict, vendor_defaults: Mapping[str, Mapping]) -> Settings:
+def validate(merged: dict, vendor_configs: Mapping[str, type]) -> Settings:
     """The Settings for ``merged`` (defaults and every layer), or a SettingsError listing each
     unknown key, wrong type and value outside its choices."""
-    known = {(): [f.name for f in fields(Settings)], ("vendors",): list(vendor_defaults)}
-    for slug, defaults in vendor_defaults.items():
-        known[("vendors", slug)] = list(defaults)
+    known = {(): [f.name for f in fields(Settings)], ("vendors",): list(vendor_configs)}
+    for slug, config in vendor_configs.items():
+        known[("vendors", slug)] = [f.name for f in fields(config)]
         known[("vendors", slug, "rate_limit")] = list(RateLimit.__annotations__)
     problems: list[str] = []
     try:
@@ -144,36 +148,34 @@ def validate(merged: dict, vendor_defaults: Mapping[str, Mapping]) -> Settings:
     except ValidationError as exc:
         problems += [_problem(error, (), known) for error in exc.errors()]
     try:
-        vendors = TypeAdapter(_vendors_type(vendor_defaults)).validate_python(merged["vendors"])
+        vendors = TypeAdapter(_vendors_type(vendor_configs)).validate_python(merged["vendors"])
     except ValidationError as exc:
         if isinstance(merged["vendors"], Mapping):  # else the line above named it already
             problems += [_problem(error, ("vendors",), known) for error in exc.errors()]
-    if not problems and settings.vendor is not None and settings.vendor not in vendor_defaults:
+    if not problems and settings.vendor is not None and settings.vendor not in vendor_configs:
         problems.append(f"setting vendor: {settings.vendor!r} given; input should be one of "
-                        f"{', '.join(vendor_defaults)}")
+                        f"{', '.join(vendor_configs)}")
+    if not problems:
+        try:
+            built = {slug: vendor_configs[slug](**values) for slug, values in vendors.items()}
+        except ValueError as exc:  # a config's own check
+            problems.append(str(exc))
     if problems:
         raise SettingsError("\n".join(problems))
-    return replace(settings, vendors=MappingProxyType(
-        {slug: MappingProxyType(values) for slug, values in vendors.items()}))
+    return replace(settings, vendors=MappingProxyType(built))
 
 
-def _vendors_type(vendor_defaults: Mapping[str, Mapping]) -> type:
-    """A TypedDict of the vendors' settings: each vendor's keys, typed by their defaults."""
-    per_vendor = {slug: _closed(TypedDict(slug, {key: _value_type(key, value)
-                                                 for key, value in defaults.items()}))
-                  for slug, defaults in vendor_defaults.items()}
+def _vendors_type(vendor_configs: Mapping[str, type]) -> type:
+    """A TypedDict of the vendors' settings: each vendor's config fields with their types."""
+    per_vendor = {slug: _closed(TypedDict(slug, {f.name: hints[f.name] for f in fields(config)}))
+                  for slug, config in vendor_configs.items()
+                  for hints in [get_type_hints(config, include_extras=True)]}
     return _closed(TypedDict("vendors", per_vendor, total=False))
 
 
 def _closed(typed_dict: type) -> type:
     typed_dict.__pydantic_config__ = ConfigDict(extra="forbid")
     return typed_dict
-
-
-def _value_type(key: str, default: Any) -> Any:
-    if key == "rate_limit":
-        return RateLimit | None
-    return Any if default is None else type(default)
 
 
 def _problem(error: dict, prefix: tuple, known: Mapping[tuple, list[str]]) -> str:
@@ -192,6 +194,8 @@ def _problem(error: dict, prefix: tuple, known: Mapping[tuple, list[str]]) -> st
 def as_dict(settings: Settings) -> dict:
     """Plain JSON-able view of the settings (for the admin API and ``deepfake-mock settings``)."""
     def plain(value):
+        if is_dataclass(value):
+            return plain(asdict(value))
         if isinstance(value, Mapping):
             return {k: plain(v) for k, v in value.items()}
         if isinstance(value, (list, tuple)):

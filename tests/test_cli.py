@@ -11,7 +11,7 @@ import yaml
 from gunicorn.config import Config
 
 from deepfake_mock import __version__
-from deepfake_mock.app import SPEC_DIR, vendor_defaults
+from deepfake_mock.app import SPEC_DIR, vendor_configs
 from deepfake_mock.cli import _overrides, main
 from deepfake_mock.registry import VENDORS
 from deepfake_mock.serving import banner, gunicorn_options
@@ -70,7 +70,7 @@ def serve_args(*argv: str):
 
 def test_the_banner_names_every_vendor_its_spec_the_admin_api_and_the_credentials():
     settings = load_settings({"port": 9000, "workers": 2, "state": "memory"}, env={},
-                             vendor_defaults=vendor_defaults())
+                             vendor_configs=vendor_configs())
     assert banner(settings, VENDORS) == [
         f"deepfake-mock {__version__} on http://127.0.0.1:9000 (2 workers, state memory)",
         "  phonexia  http://127.0.0.1:9000/phonexia  spec http://127.0.0.1:9000/phonexia/openapi.yaml"
@@ -91,7 +91,7 @@ def test_the_banner_names_every_vendor_its_spec_the_admin_api_and_the_credential
 
 def test_the_banner_in_single_vendor_mode_gives_the_root_url_over_tls_and_quiet():
     settings = load_settings({"vendor": "finauth", "host": "::1", "workers": 1,
-                              "access_log": False}, env={}, vendor_defaults=vendor_defaults())
+                              "access_log": False}, env={}, vendor_configs=vendor_configs())
     assert banner(settings, VENDORS, tls=True) == [
         f"deepfake-mock {__version__} on https://[::1]:8080 (1 worker, state var/state.sqlite3)",
         "  finauth   https://[::1]:8080/         spec https://[::1]:8080/finauth/openapi.yaml"

@@ -38,3 +38,15 @@ class RateLimiter:
         count = self._store.incr(f"ratelimit:{key}", 1, expires_at=reset_at)
         return Decision(allowed=count <= limit, limit=limit, remaining=max(0, limit - count),
                         reset_at=math.ceil(reset_at), retry_after=max(1, math.ceil(reset_at - now)))
+
+
+def retry_headers(decision: Decision, *, window: bool = False) -> dict[str, str]:
+    """The headers of a vendor's 429: ``Retry-After`` (whole seconds to wait) and, with
+    ``window``, the window's ``X-RateLimit-Limit``, ``-Remaining`` and ``-Reset`` (epoch
+    seconds)."""
+    headers = {"Retry-After": str(decision.retry_after)}
+    if window:
+        headers.update({"X-RateLimit-Limit": str(decision.limit),
+                        "X-RateLimit-Remaining": str(decision.remaining),
+                        "X-RateLimit-Reset": str(decision.reset_at)})
+    return headers

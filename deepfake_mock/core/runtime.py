@@ -75,7 +75,7 @@ class Runtime:
         doc = self.store.get_meta(f"rate_limit:{vendor}")
         if doc is not None:
             return doc["rule"]
-        return self.settings.vendor_settings(vendor).get("rate_limit")
+        return self.settings.vendors[vendor].rate_limit
 
     def set_rate_limit(self, vendor: str, rule: dict | None) -> None:
         if rule is not None and not isinstance(rule, dict):

@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import request
 
 from ..core.conformance import IncomingRequest
-from .vendor import runtime
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
@@ -31,10 +30,10 @@ def incoming() -> IncomingRequest:
 
 def check_contract(ctx) -> None:
     """Strict mode's pipeline step (after auth and rate limits, before the view)."""
-    rt = runtime()
+    rt = ctx.runtime
     mode = rt.strict_mode()
     if mode == "off":
         return
     ctx.violations = rt.checkers[ctx.vendor.slug].check(ctx.operation, incoming())
     if ctx.violations and mode == "reject":
-        raise ctx.vendor.invalid_request(ctx.violations)
+        raise ctx.vendor.invalid_request(ctx.violations, ctx)

@@ -16,11 +16,13 @@ from ..core.outbox import Outbox
 
 class DeliveryWorker:
     """Runs ``outbox.run_once`` every ``interval`` seconds of real time while deliveries are
-    open."""
+    open; with ``background`` off no thread ever starts (the admin API's run-once delivers)."""
 
-    def __init__(self, outbox: Outbox, *, interval: float = 0.1, idle_exit: float = 60.0):
+    def __init__(self, outbox: Outbox, *, interval: float = 0.1, idle_exit: float = 60.0,
+                 background: bool = True):
         self.outbox = outbox
         self.interval = interval
+        self.background = background
         self.idle_exit = idle_exit
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -29,6 +31,8 @@ class DeliveryWorker:
 
     def ensure_running(self) -> None:
         """Start the thread in this process if it is not running (after a fork too)."""
+        if not self.background:
+            return
         with self._lock:
             if self._thread is not None and self._thread.is_alive():
                 self._wake.set()
@@ -40,7 +44,7 @@ class DeliveryWorker:
 
     def resume(self) -> None:
         """Start the thread if the store holds open deliveries (left by another process)."""
-        if self.outbox.has_open():
+        if self.background and self.outbox.has_open():
             self.ensure_running()
 
     def stop(self, timeout: float = 2.0) -> None:

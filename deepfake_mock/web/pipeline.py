@@ -1,22 +1,24 @@
 """What happens to every vendor request, in order, on one screen:
 
-    request id -> body size -> fault -> auth -> rate limit -> strict mode -> view
-    -> vendor headers -> malformed-body fault -> journal (+ violations) -> coverage
+    request id -> body size -> fault -> auth -> acquire -> rate limit -> strict mode
+    -> resume deliveries -> view -> vendor headers -> malformed-body fault -> journal
+    (+ violations, coverage) -> release
 
-Every error, from any step or view, is a VendorError rendered by the vendor's own envelope;
-unknown paths and methods under a vendor's prefix get that vendor's 404/405.
+Each step takes the request's RequestContext (``web.vendor``); the vendor's hooks are the
+descriptor's, handed the same context, and the view gets it as its ``ctx`` argument. Every error,
+from any step or view, is a VendorError rendered by the vendor's own envelope; unknown paths and
+methods under a vendor's prefix get that vendor's 404/405.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import socket
 import time
-import uuid
-from dataclasses import dataclass, field
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, abort
 
 from ..core.conformance import Violation
@@ -24,27 +26,14 @@ from ..core.coverage import Coverage
 from ..core.errors import VendorError
 from ..core.journal import exchange_entry, shorten
 from .conformance import check_contract
+from .deliveries import worker_of
 from .methods import allowed_methods
 from .request_head import head_problem
 from .uploads import discard_unkept
-from .vendor import Vendor, runtime
+from .vendor import RequestContext, Vendor, runtime
 
 log = logging.getLogger("deepfake_mock")
 BODY_PREVIEW = 2048      # bytes of a body the journal keeps
-
-
-@dataclass
-class RequestContext:
-    vendor: Vendor
-    operation: str | None
-    request_id: str
-    started: float = field(default_factory=time.perf_counter)
-    principal: dict | None = None
-    rate_decision: object = None
-    malformed: bool = False
-    dropped: bool = False
-    violations: list = field(default_factory=list)
-    reason: str | None = None      # why the emulator itself answered an error (access log)
 
 
 # ---- the steps before the view -------------------------------------------------------------
@@ -52,24 +41,24 @@ class RequestContext:
 def check_body_size(ctx: RequestContext) -> None:
     """Refuse an oversized body from Content-Length before reading it; werkzeug enforces the
     same limit while streaming a body that has no Content-Length."""
-    limit = ctx.vendor.max_body_bytes(runtime().settings.vendor_settings(ctx.vendor.slug))
+    limit = ctx.vendor.max_body_bytes(ctx.config)
     if limit is None:
         return
     request.max_content_length = limit
     if request.content_length is not None and request.content_length > limit:
         ctx.reason = f"body over {limit} bytes"
-        raise ctx.vendor.status_error(413)
+        raise ctx.vendor.status_error(413, ctx)
 
 
 def apply_fault(ctx: RequestContext) -> Response | None:
-    rule = runtime().faults.take(ctx.vendor.slug, ctx.operation)
+    rule = ctx.runtime.faults.take(ctx.vendor.slug, ctx.operation)
     if rule is None:
         return
     kind = rule["fault"]
     ctx.reason = f"fault: {kind}" + {"status": f" {rule.get('status')}",
                                      "delay": f" {rule.get('delay_ms')} ms"}.get(kind, "")
     if kind == "status":
-        raise ctx.vendor.status_error(rule["status"])
+        raise ctx.vendor.status_error(rule["status"], ctx)
     if kind == "delay":
         time.sleep(rule["delay_ms"] / 1000)
     elif kind == "malformed":
@@ -81,41 +70,103 @@ def apply_fault(ctx: RequestContext) -> Response | None:
 
 
 def authenticate(ctx: RequestContext) -> None:
-    vendor = ctx.vendor
-    if vendor.authenticate is None or ctx.operation in vendor.public_operations or ctx.operation is None:
-        return
-    rt = runtime()
-    ctx.principal = vendor.authenticate(request, ctx.operation, rt,
-                                        rt.settings.vendor_settings(vendor.slug))
+    if ctx.vendor.authenticate is not None and ctx.operation not in ctx.vendor.public_operations:
+        ctx.principal = ctx.vendor.authenticate(ctx)
+
+
+def acquire(ctx: RequestContext) -> None:
+    """The vendor's per-request resource (FinAuth's concurrency slot), released at the end."""
+    if ctx.vendor.acquire is not None:
+        ctx.vendor.acquire(ctx)
 
 
 def rate_limit(ctx: RequestContext) -> None:
-    vendor = ctx.vendor
-    rt = runtime()
-    rule = rt.rate_limit(vendor.slug)
-    if rule is None or vendor.rate_limited is None or ctx.operation is None:
+    rule = ctx.runtime.rate_limit(ctx.vendor.slug)
+    if rule is None:
         return
     credential = (ctx.principal or {}).get("credential") or request.remote_addr or "anonymous"
-    decision = rt.limiter.hit(f"{vendor.slug}:{credential}", rule["limit"], rule["window"])
+    decision = ctx.runtime.limiter.hit(f"{ctx.vendor.slug}:{credential}", rule["limit"],
+                                       rule["window"])
     ctx.rate_decision = decision
     if not decision.allowed:
         ctx.reason = f"rate limit: {rule['limit']} per {rule['window']} s"
-        raise vendor.rate_limited(decision)
+        raise ctx.vendor.rate_limited(decision, ctx)
 
 
-STEPS = (check_body_size, apply_fault, authenticate, rate_limit, check_contract)
+def resume_deliveries(ctx: RequestContext) -> None:
+    """A restarted or forked worker process picks up the vendor's callbacks left open."""
+    if ctx.vendor.deliveries is not None:
+        worker_of(current_app, ctx.vendor.slug,
+                  lambda: ctx.vendor.deliveries(ctx.runtime, ctx.config)).resume()
+
+
+STEPS = (check_body_size, apply_fault, authenticate, acquire, rate_limit, check_contract,
+         resume_deliveries)
+
+
+# ---- the steps after the view --------------------------------------------------------------
+
+def decorate(ctx: RequestContext, response: Response) -> None:
+    if ctx.vendor.decorate is not None:
+        ctx.vendor.decorate(ctx, response)
+
+
+def cut_malformed(ctx: RequestContext, response: Response) -> None:
+    if ctx.malformed:
+        body = response.get_data()
+        response.set_data(body[: max(1, len(body) // 2)])
+
+
+def journal(ctx: RequestContext, response: Response) -> None:
+    """One journal entry (the journal masks its secrets by the runtime's redaction policy)."""
+    rt = ctx.runtime
+    entry = exchange_entry(
+        direction="inbound", request_id=ctx.request_id, time=rt.clock.now(),
+        vendor=ctx.vendor.slug, operation=ctx.operation, method=request.method,
+        path=request.path, query=request.args.to_dict(flat=False), headers=dict(request.headers),
+        body=_request_body(), status=None if ctx.dropped else response.status_code,
+        response_headers=dict(response.headers), response_body=_response_body(response),
+        duration_ms=round((time.perf_counter() - ctx.started) * 1000, 3))
+    if ctx.violations:
+        entry["violations"] = [v.as_dict() for v in ctx.violations]
+        entry = rt.redaction.redact(entry)  # a violation's message may quote a secret value
+        rt.violations.record({key: entry[key] for key in _VIOLATION_CONTEXT},
+                             [Violation(**v) for v in entry["violations"]])
+    counted = ctx.operation is not None and not ctx.dropped  # coverage: answers to operations
+    rt.journal.record(entry, Coverage.key(ctx.vendor.slug, ctx.operation, response.status_code)
+                      if counted else None)
+
+
+AFTER_STEPS = (decorate, cut_malformed, journal)
+
+
+def release(ctx: RequestContext) -> None:
+    """When the request ends, whatever happened: what ``acquire`` took goes back."""
+    if ctx.held is not None and ctx.vendor.release is not None:
+        ctx.vendor.release(ctx)
 
 
 # ---- wiring --------------------------------------------------------------------------------
 
 def install(app: Flask, vendors: dict[str, Vendor], single: Vendor | None) -> None:
-    """Attach the pipeline to the app: one before-request, one after-request, error handlers."""
+    """Attach the pipeline to the app: one before-request, one after-request, one teardown,
+    error handlers. The request's context lives in ``g.ctx``, read here and by the access log
+    only: hooks and views are handed it."""
 
     def vendor_for_path() -> Vendor | None:
         if single is not None:
             return single
         first = request.path.strip("/").split("/", 1)[0]
         return vendors.get(first)
+
+    def current_context() -> RequestContext | None:
+        """This request's context; for an error met before it was made (a bad request head,
+        an unknown path), a new one for the vendor whose prefix the path has."""
+        ctx = g.get("ctx")
+        if ctx is None:
+            vendor = vendor_for_path()
+            ctx = RequestContext.new(vendor, runtime()) if vendor is not None else None
+        return ctx
 
     @app.before_request
     def before_vendor_request():
@@ -128,51 +179,48 @@ def install(app: Flask, vendors: dict[str, Vendor], single: Vendor | None) -> No
             return None
         operation = (request.endpoint.rsplit(".", 1)[-1]
                      if request.endpoint and request.method != "OPTIONS" else None)
-        g.ctx = RequestContext(vendor, operation, uuid.uuid4().hex)
-        runtime().store.pin_meta()  # one read of every knob (clock, faults, limits) per request
+        ctx = g.ctx = RequestContext.new(vendor, runtime(), operation)
+        ctx.runtime.store.pin_meta()  # one read of every knob (clock, faults, limits) per request
         if operation is None:
             return None  # OPTIONS, or an unknown path (its routing error is rendered below)
         for step in STEPS:
-            answer = step(g.ctx)
+            answer = step(ctx)
             if answer is not None:
                 return answer
+        if "ctx" in inspect.signature(current_app.view_functions[request.endpoint]).parameters:  # TRANSITIONAL
+            request.view_args["ctx"] = ctx
         return None
 
     @app.after_request
     def after_vendor_request(response: Response) -> Response:
         ctx = g.get("ctx")
-        if ctx is None:
-            return response
-        if ctx.rate_decision is not None and ctx.vendor.rate_limit_headers is not None:
-            for name, value in ctx.vendor.rate_limit_headers(ctx.rate_decision).items():
-                response.headers.setdefault(name, value)
-        if ctx.vendor.decorate is not None:
-            ctx.vendor.decorate(response)
-        if ctx.malformed:
-            body = response.get_data()
-            response.set_data(body[: max(1, len(body) // 2)])
-        _journal(ctx, response)
+        if ctx is not None:
+            for step in AFTER_STEPS:
+                step(ctx, response)
         return response
 
     @app.teardown_request
     def end_vendor_request(exc):
-        if g.get("ctx") is not None:
-            runtime().store.unpin_meta()
+        ctx = g.get("ctx")
+        if ctx is not None:
+            try:
+                release(ctx)
+            finally:
+                ctx.runtime.store.unpin_meta()
         discard_unkept()
 
     @app.errorhandler(VendorError)
     def vendor_error(err: VendorError):
-        return _render(err)
+        return _render(err, current_context())
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        ctx = g.get("ctx")
-        vendor = ctx.vendor if ctx else vendor_for_path()
-        if vendor is None:
+        ctx = current_context()
+        if ctx is None:
             response = app.make_response(({"error": exc.description or exc.name},
                                           exc.code or 500))
         else:
-            response = _render(vendor.status_error(exc.code or 500), vendor)
+            response = _render(ctx.vendor.status_error(exc.code or 500, ctx), ctx)
         if isinstance(exc, MethodNotAllowed):
             response.headers["Allow"] = ", ".join(allowed_methods(app.url_map, request.environ))
         return response
@@ -182,18 +230,15 @@ def install(app: Flask, vendors: dict[str, Vendor], single: Vendor | None) -> No
         if runtime().settings.fail_fast:
             raise exc
         log.exception("unexpected error")
-        ctx = g.get("ctx")
-        if ctx is not None:
-            ctx.reason = f"emulator error: {type(exc).__name__}"
-        vendor = ctx.vendor if ctx else vendor_for_path()
-        if vendor is None:
+        ctx = current_context()
+        if ctx is None:
             return {"error": "internal error"}, 500
-        return _render(vendor.status_error(500), vendor)
+        ctx.reason = f"emulator error: {type(exc).__name__}"
+        return _render(ctx.vendor.status_error(500, ctx), ctx)
 
 
-def _render(err: VendorError, vendor: Vendor | None = None) -> Response:
-    vendor = vendor or g.ctx.vendor
-    status, body, headers = vendor.render_error(err)
+def _render(err: VendorError, ctx: RequestContext) -> Response:
+    status, body, headers = ctx.vendor.render_error(err, ctx)
     if isinstance(body, str):
         response = Response(body, status=status, mimetype="text/plain")
     else:
@@ -216,26 +261,6 @@ def _drop_connection() -> Response:
 
 
 # ---- journal -------------------------------------------------------------------------------
-
-def _journal(ctx: RequestContext, response: Response) -> None:
-    """One journal entry (the journal masks its secrets by the runtime's redaction policy)."""
-    rt = runtime()
-    entry = exchange_entry(
-        direction="inbound", request_id=ctx.request_id, time=rt.clock.now(),
-        vendor=ctx.vendor.slug, operation=ctx.operation, method=request.method,
-        path=request.path, query=request.args.to_dict(flat=False), headers=dict(request.headers),
-        body=_request_body(), status=None if ctx.dropped else response.status_code,
-        response_headers=dict(response.headers), response_body=_response_body(response),
-        duration_ms=round((time.perf_counter() - ctx.started) * 1000, 3))
-    if ctx.violations:
-        entry["violations"] = [v.as_dict() for v in ctx.violations]
-        entry = rt.redaction.redact(entry)  # a violation's message may quote a secret value
-        rt.violations.record({key: entry[key] for key in _VIOLATION_CONTEXT},
-                             [Violation(**v) for v in entry["violations"]])
-    counted = ctx.operation is not None and not ctx.dropped  # coverage: answers to operations
-    rt.journal.record(entry, Coverage.key(ctx.vendor.slug, ctx.operation, response.status_code)
-                      if counted else None)
-
 
 _VIOLATION_CONTEXT = ("request_id", "time", "vendor", "operation", "method", "path", "status")
 

@@ -1,11 +1,13 @@
-"""The Vendor descriptor, and what a view may ask about the request it is handling."""
+"""The Vendor descriptor, and the RequestContext every hook and view of a vendor is handed."""
 
 from __future__ import annotations
 
+import time
+import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
-from flask import Blueprint, current_app, g
+from flask import Blueprint, Response, current_app, g
 
 from ..core.errors import VendorError
 from ..core.jobs import Progression
@@ -17,40 +19,78 @@ Rendered = tuple[int, dict | str, dict[str, str]]
 
 @dataclass(frozen=True)
 class Vendor:
-    """Everything the shared machinery needs to know about one vendor.
+    """Everything the shared machinery needs to know about one vendor (its package's
+    ``__init__.py`` holds nothing else). Every hook takes the request's RequestContext.
 
-    ``status_error(status)`` is the vendor's own error for a bare HTTP status: it is what a fault
-    rule, an unknown path (404), a wrong method (405), an oversized body (413) or an unexpected
-    exception (500) answer with. ``authenticate(request, operation, runtime, settings)`` returns a
-    principal (a dict with at least ``credential``, used to key rate limits) or raises
-    VendorError; ``public_operations`` skip it. ``rate_limited(decision)`` is the vendor's 429;
-    ``rate_limit_headers(decision)``, if set, is also added to every limited-but-allowed answer.
-    ``bootstrap(runtime, settings)`` creates the vendor's fixed state (users, teams...) and must
-    be idempotent: it runs at start-up and after every reset. ``max_body_bytes(settings)`` is
-    the largest request body accepted (413 past it). ``decorate(response)`` adds headers the
-    vendor puts on every answer (request ids...). ``admin`` is an optional blueprint of
-    vendor-specific admin routes, served under ``/_admin/vendors/<slug>/``.
-    ``invalid_request(violations)`` is the vendor's documented answer to a request that breaks
-    its spec, used by strict mode's ``reject``.
+    - ``config``: the frozen dataclass of the vendor's settings (``config.py``); create_app builds
+      it once from the settings layers, and ``ctx.config`` is that instance.
+    - ``render_error(err, ctx)``: the vendor's envelope for a VendorError.
+    - ``status_error(status, ctx)``: the vendor's own error for a bare HTTP status, the answer to
+      a fault rule, an unknown path (404), a wrong method (405), an oversized body (413) or an
+      unexpected exception (500).
+    - ``invalid_request(violations, ctx)``: the documented answer to a request that breaks the
+      spec (strict mode's ``reject``).
+    - ``authenticate(ctx)``: returns the principal (a dict with at least ``credential``, the key
+      of rate limits) or raises VendorError; ``public_operations`` skip it.
+    - ``rate_limited(decision, ctx)``: the vendor's 429 (see ``core.ratelimit.retry_headers``).
+    - ``acquire(ctx)`` runs after the rate limit and may raise; ``release(ctx)`` runs when the
+      request ends, whatever happened, if ``acquire`` returned (a concurrency slot...).
+    - ``deliveries(runtime, config)``: the vendor's callback outbox, or None when its config
+      turns background delivery off; a worker process resumes open deliveries on a request.
+    - ``decorate(ctx, response)``: headers the vendor puts on every answer (request ids...).
+    - ``bootstrap(runtime, config)``: the vendor's fixed state (users, teams...); idempotent, it
+      runs at start-up and after every reset.
+    - ``max_body_bytes(config)``: the largest request body read (413 past it).
+    - ``admin``: a blueprint of vendor-specific admin routes, under ``/_admin/vendors/<slug>/``.
     """
 
     slug: str
     title: str
     spec: str
     blueprint: Blueprint
-    render_error: Callable[[VendorError], Rendered]
-    status_error: Callable[[int], VendorError]
-    invalid_request: Callable[[list], VendorError]
+    config: type
+    render_error: Callable[[VendorError, RequestContext], Rendered]
+    status_error: Callable[[int, RequestContext], VendorError]
+    invalid_request: Callable[[list, RequestContext], VendorError]
+    rate_limited: Callable[[Decision, RequestContext], VendorError]
     progression: Progression = Progression("immediate")
-    defaults: Mapping[str, Any] = field(default_factory=dict)
-    authenticate: Callable[..., dict] | None = None
+    authenticate: Callable[[RequestContext], dict] | None = None
     public_operations: frozenset[str] = frozenset()
-    rate_limited: Callable[[Decision], VendorError] | None = None
-    rate_limit_headers: Callable[[Decision], dict[str, str]] | None = None
-    bootstrap: Callable[..., None] | None = None
-    max_body_bytes: Callable[[Mapping[str, Any]], int | None] = lambda settings: None
-    decorate: Callable[[Any], None] | None = None
+    acquire: Callable[[RequestContext], None] | None = None
+    release: Callable[[RequestContext], None] | None = None
+    deliveries: Callable[[Any, Any], Any] | None = None
+    decorate: Callable[[RequestContext, Response], None] | None = None
+    bootstrap: Callable[[Any, Any], None] | None = None
+    max_body_bytes: Callable[[Any], int | None] = lambda config: None
     admin: Blueprint | None = None
+
+
+@dataclass
+class RequestContext:
+    """One vendor request as the pipeline sees it, handed to every hook and, as ``ctx``, to the
+    view. ``held`` is where ``acquire`` keeps what ``release`` gives back."""
+
+    vendor: Vendor
+    config: Any
+    runtime: Any
+    operation: str | None
+    request_id: str
+    started: float = field(default_factory=time.perf_counter)
+    principal: dict | None = None
+    rate_decision: Decision | None = None
+    held: Any = None
+    malformed: bool = False
+    dropped: bool = False
+    violations: list = field(default_factory=list)
+    reason: str | None = None      # why the emulator itself answered an error (access log)
+
+    @classmethod
+    def new(cls, vendor: Vendor, rt, operation: str | None = None) -> RequestContext:
+        """A request's context: the vendor's config from the runtime's settings, a new id."""
+        return cls(vendor, rt.settings.vendors[vendor.slug], rt, operation, uuid.uuid4().hex)
+
+    def elapsed_ms(self) -> int:
+        return int((time.perf_counter() - self.started) * 1000)
 
 
 def runtime():
@@ -58,11 +98,9 @@ def runtime():
     return current_app.extensions["deepfake_mock"]
 
 
-def vendor_settings() -> Mapping[str, Any]:
-    """The settings of the vendor this request is for."""
+def vendor_settings():  # TRANSITIONAL
     return runtime().settings.vendor_settings(g.ctx.vendor.slug)
 
 
-def principal() -> dict | None:
-    """What the vendor's authenticate step returned for this request."""
+def principal():  # TRANSITIONAL
     return g.ctx.principal

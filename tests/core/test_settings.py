@@ -4,20 +4,38 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deepfake_mock.settings import Settings, SettingsError, as_dict, deep_merge, load_settings
+from deepfake_mock.settings import (RateLimit, Settings, SettingsError, as_dict, deep_merge,
+                                    load_settings)
 
-VENDOR_DEFAULTS = {"acme": {"rate_limit": None, "licensed": True, "max_upload_bytes": 100,
-                            "version": None}}
+
+@dataclasses.dataclass(frozen=True)
+class AcmeConfig:
+    rate_limit: RateLimit | None = None
+    licensed: bool = True
+    max_upload_bytes: int = 100
+    version: Any = None
+
+    def __post_init__(self):
+        if self.max_upload_bytes == 13:
+            raise ValueError("acme.max_upload_bytes: 13 is unlucky")
+
+
+ACME_DEFAULTS = {"rate_limit": None, "licensed": True, "max_upload_bytes": 100, "version": None}
 TOP_LEVEL = ", ".join(f.name for f in dataclasses.fields(Settings))
 
 
-def load(overrides=None, env=None, vendor_defaults=VENDOR_DEFAULTS):
-    return load_settings(overrides, env=env or {}, vendor_defaults=vendor_defaults)
+def load(overrides=None, env=None):
+    return load_settings(overrides, env=env or {}, vendor_configs={"acme": AcmeConfig})
+
+
+def acme(settings) -> dict:
+    return dataclasses.asdict(settings.vendors["acme"])
 
 
 @pytest.fixture
@@ -43,8 +61,8 @@ def test_defaults():
     assert settings == Settings(vendors=settings.vendors)
     assert (settings.host, settings.port, settings.state, settings.clock, settings.seed) == \
         ("127.0.0.1", 8080, "var/state.sqlite3", "system", 0)
-    assert settings.vendor_settings("acme") == VENDOR_DEFAULTS["acme"]
-    assert settings.vendor_settings("unknown") == {}
+    assert settings.vendors["acme"] == AcmeConfig()
+    assert acme(settings) == ACME_DEFAULTS
 
 
 def test_an_unrelated_environment_is_ignored():
@@ -56,7 +74,7 @@ def test_a_json_file_over_the_defaults(json_file):
     path = json_file({"port": 9000, "vendors": {"acme": {"licensed": False}}})
     settings = load({"config": path})
     assert settings.port == 9000
-    assert settings.vendor_settings("acme") == {"rate_limit": None, "licensed": False,
+    assert acme(settings) == {"rate_limit": None, "licensed": False,
                                                 "max_upload_bytes": 100, "version": None}
 
 
@@ -65,8 +83,8 @@ def test_a_yaml_file_named_by_the_environment(yaml_file):
                      "vendors:\n  acme:\n    rate_limit: {limit: 5, window: 60}\n")
     settings = load(env={"MOCKSERVER_CONFIG": path})
     assert (settings.seed, settings.clock, settings.clock_start) == (7, "manual", 1767225600)
-    assert settings.vendor_settings("acme")["rate_limit"] == {"limit": 5, "window": 60}
-    assert settings.vendor_settings("acme")["licensed"] is True
+    assert acme(settings)["rate_limit"] == {"limit": 5, "window": 60}
+    assert acme(settings)["licensed"] is True
 
 
 def test_yml_extension_is_yaml_too(yaml_file):
@@ -98,7 +116,7 @@ def test_double_underscore_nests():
         "MOCKSERVER_VENDORS__ACME__RATE_LIMIT": '{"limit": 5, "window": 60}',
         "MOCKSERVER_VENDORS__ACME__LICENSED": "false",
     })
-    assert settings.vendor_settings("acme") == {"rate_limit": {"limit": 5, "window": 60},
+    assert acme(settings) == {"rate_limit": {"limit": 5, "window": 60},
                                                 "licensed": False, "max_upload_bytes": 100,
                                                 "version": None}
 
@@ -110,7 +128,7 @@ def test_layers_in_order(json_file):
            "MOCKSERVER_VENDORS__ACME__VERSION": "2", "MOCKSERVER_VENDORS__ACME__LICENSED": "false"}
     settings = load({"workers": 3, "vendors": {"acme": {"max_upload_bytes": 3}}}, env=env)
     assert (settings.port, settings.seed, settings.workers) == (1, 2, 3)
-    assert settings.vendor_settings("acme") == {"rate_limit": None, "licensed": False,
+    assert acme(settings) == {"rate_limit": None, "licensed": False,
                                                 "max_upload_bytes": 3, "version": 2}
 
 
@@ -192,12 +210,12 @@ def test_values_are_converted_to_their_declared_types(yaml_file):
     settings = load({"config": path}, env={"MOCKSERVER_SPOOL_DIR": "2024"})
     assert (settings.port, settings.secret_fields, settings.spool_dir) == (9000, ("sign",), "2024")
     assert settings.clock_start == 1767225600.0
-    assert settings.vendor_settings("acme")["rate_limit"] == {"limit": 5, "window": 0.5}
+    assert acme(settings)["rate_limit"] == {"limit": 5, "window": 0.5}
 
 
 def test_a_key_whose_default_is_null_takes_any_value():
     settings = load({"vendors": {"acme": {"version": {"major": 4}, "rate_limit": None}}})
-    assert settings.vendor_settings("acme")["version"] == {"major": 4}
+    assert acme(settings)["version"] == {"major": 4}
 
 
 def is_integer(text: str) -> bool:
@@ -251,14 +269,18 @@ def test_settings_are_frozen():
         settings.port = 1
     with pytest.raises(TypeError):
         settings.vendors["acme"] = {}
-    with pytest.raises(TypeError):
-        settings.vendor_settings("acme")["licensed"] = False
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.vendors["acme"].licensed = False
 
 
 def test_loading_does_not_change_the_vendor_defaults():
-    defaults = {"acme": {"licensed": True}}
-    load({"vendors": {"acme": {"licensed": False}}}, vendor_defaults=defaults)
-    assert defaults == {"acme": {"licensed": True}}
+    load({"vendors": {"acme": {"licensed": False}}})
+    assert AcmeConfig().licensed is True
+
+
+def test_a_configs_own_check_is_its_line():
+    assert refusal({"vendors": {"acme": {"max_upload_bytes": 13}}}) == \
+        "acme.max_upload_bytes: 13 is unlucky"
 
 
 def test_deep_merge():
@@ -273,5 +295,5 @@ def test_as_dict_is_plain_json():
     doc = as_dict(settings)
     assert json.loads(json.dumps(doc)) == doc
     assert doc["secret_fields"] == ["sign"]
-    assert doc["vendors"] == {"acme": VENDOR_DEFAULTS["acme"]}
+    assert doc["vendors"] == {"acme": ACME_DEFAULTS}
     assert set(doc) == {f.name for f in dataclasses.fields(Settings)}

@@ -20,6 +20,7 @@ from deepfake_mock.core.specs import Spec
 from deepfake_mock.registry import VENDORS
 from deepfake_mock.testing import media
 from deepfake_mock.testing.server import ServerProcess
+from deepfake_mock.web.vendor import RequestContext
 from deepfake_mock.vendors.hiya.analysis import analyse_file
 
 RESEMBLE = {"Authorization": "Bearer resemble-test-token"}
@@ -158,7 +159,8 @@ def rendered_405(app, prefix: str) -> tuple[int, dict | str]:
     if vendor is None:
         return 405, {"error": "The method is not allowed for the requested URL."}
     with app.test_request_context(f"/{prefix}/"):
-        status, body, _ = vendor.render_error(vendor.status_error(405))
+        ctx = RequestContext.new(vendor, app.extensions["deepfake_mock"])
+        status, body, _ = vendor.render_error(vendor.status_error(405, ctx), ctx)
     return status, body
 
 

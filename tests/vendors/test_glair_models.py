@@ -109,9 +109,11 @@ def test_config_rejects_unknown_choices():
 
 
 def test_config_from_settings_reads_the_vendor_defaults():
-    from deepfake_mock.vendors.glair import DEFAULTS
+    from dataclasses import asdict
 
-    assert Config.from_settings(DEFAULTS) == CONFIG
+    from deepfake_mock.vendors.glair.config import GlairConfig
+
+    assert Config.from_settings(asdict(GlairConfig())) == CONFIG
     assert Config.from_settings({"api_keys": "solo"}).api_keys == frozenset({"solo"})
     assert Config.from_settings({"users": ["a:1", "b:"]}).users == {"a": "1", "b": ""}
     for bad in (["a"], ["a:b:c"], [1], {"a": "b"}):

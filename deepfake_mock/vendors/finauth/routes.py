@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 
-from flask import Blueprint, g, request
+from flask import Blueprint, request
 
 from ...core.errors import AdminError
 from ...web.uploads import spooled_file
@@ -21,7 +21,7 @@ response_schema = AntiDeepfakeResponse()
 
 
 @blueprint.post(OPERATION_PATH)
-def anti_deepfake():
+def anti_deepfake(ctx):
     """Signature, key status and concurrency were checked by the pipeline's auth step."""
     rt = runtime()
     config = models.current_settings(vendor_settings(), rt.store)
@@ -42,28 +42,13 @@ def anti_deepfake():
         raise models.outcome_error(verdict.outcome)
     score = verdict.score if verdict.score is not None else verdict.probability
     threshold = float(verdict.fields.get("threshold", config.threshold))
-    body = models.success_body(request_id(), time_used_ms(), score, threshold)
+    body = models.success_body(request_id(ctx), ctx.elapsed_ms(), score, threshold)
     return response_schema.dump(body)
 
 
-@blueprint.teardown_request
-def release_concurrency_slot(exc):
-    slot = g.pop("finauth_slot", None)
-    if slot is not None:
-        api_key, holder = slot
-        models.release_slot(models.concurrency_slots(runtime()), api_key, holder)
-
-
-def request_id() -> str:
+def request_id(ctx) -> str:
     """``<unix seconds>,<uuid4>``: the emulator clock, and the pipeline's request UUID."""
-    ctx = g.get("ctx")
-    uid = uuid.UUID(hex=ctx.request_id) if ctx is not None else uuid.uuid4()
-    return models.request_id(runtime().clock.now(), str(uid))
-
-
-def time_used_ms() -> int:
-    ctx = g.get("ctx")
-    return 0 if ctx is None else int((time.perf_counter() - ctx.started) * 1000)
+    return models.request_id(ctx.runtime.clock.now(), str(uuid.UUID(hex=ctx.request_id)))
 
 
 # ---- vendor admin (/_admin/vendors/finauth/...) -------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask import Blueprint, current_app, request, send_file
 
 from ...core.spool import SpooledFile, discard
@@ -93,26 +95,23 @@ def _form_fields(allowed_files: tuple[str, ...]) -> tuple[dict, dict[str, list[s
 
 # ---- callbacks ----------------------------------------------------------------------------------
 
+def delivery_worker(rt, config) -> DeliveryWorker:
+    """The descriptor's ``deliveries`` hook: the app's callback worker, made on first use."""
+    settings = asdict(config)
+    return DeliveryWorker(models.outbox(rt, settings),
+                          interval=config.callback_poll_interval_seconds,
+                          background=config.callback_worker)
+
+
 def deliveries() -> DeliveryWorker:
     """This app's callback worker (created on first use; its thread starts on demand)."""
-    def build() -> DeliveryWorker:
-        rt = runtime()
-        settings = rt.settings.vendor_settings(models.VENDOR)
-        return DeliveryWorker(models.outbox(rt, settings),
-                              interval=settings["callback_poll_interval_seconds"])
-    return worker_of(current_app, models.VENDOR, build)
+    rt = runtime()
+    return worker_of(current_app, models.VENDOR,
+                     lambda: delivery_worker(rt, rt.settings.vendors[models.VENDOR]))
 
 
 def _kick_worker() -> None:
-    if vendor_settings()["callback_worker"]:
-        deliveries().ensure_running()
-
-
-@blueprint.before_request
-def _resume_deliveries():
-    """A restarted or forked worker process picks up deliveries left open in the store."""
-    if vendor_settings()["callback_worker"]:
-        deliveries().resume()
+    deliveries().ensure_running()
 
 
 # ---- detect -------------------------------------------------------------------------------------
