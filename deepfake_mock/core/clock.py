@@ -1,4 +1,5 @@
-"""Clocks. Every timestamp the emulator uses comes from one of these, never from ``time`` directly.
+"""The emulator's clock. Every timestamp the emulator uses comes from it, never from ``time``
+directly.
 
 ``SharedClock`` keeps its state (frozen instant or offset) in the store, so that every gunicorn
 worker sees the same time and the admin API can set or advance it for all of them at once.
@@ -7,32 +8,6 @@ worker sees the same time and the admin API can set or advance it for all of the
 from __future__ import annotations
 
 import time
-from typing import Protocol
-
-
-class Clock(Protocol):
-    def now(self) -> float: ...
-
-
-class SystemClock:
-    def now(self) -> float:
-        return time.time()
-
-
-class ManualClock:
-    """A clock that moves only when told to."""
-
-    def __init__(self, start: float = 1_700_000_000.0):
-        self._now = float(start)
-
-    def now(self) -> float:
-        return self._now
-
-    def set(self, instant: float) -> None:
-        self._now = float(instant)
-
-    def advance(self, seconds: float) -> None:
-        self._now += float(seconds)
 
 
 class SharedClock:

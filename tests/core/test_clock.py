@@ -1,4 +1,4 @@
-"""ManualClock, and SharedClock whose state lives in the store (shared by every worker)."""
+"""SharedClock, whose state lives in the store (shared by every worker)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deepfake_mock.core.clock import ManualClock, SharedClock, SystemClock
+from deepfake_mock.core.clock import SharedClock
+from deepfake_mock.testing.clock import ManualClock
 from deepfake_mock.core.store import MemoryStore, SQLiteStore
 
 T0 = 1_767_225_600.0
@@ -44,10 +45,6 @@ def test_manual_clock_advances_add_up(steps):
         clock.advance(step)
         assert clock.now() >= before
     assert clock.now() == pytest.approx(sum(steps))
-
-
-def test_system_clock_is_a_float():
-    assert isinstance(SystemClock().now(), float)
 
 
 def test_shared_clock_in_system_mode_follows_the_wall(store, wall):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 
 from deepfake_mock.core import outbound, outbox
-from deepfake_mock.core.clock import ManualClock
+from deepfake_mock.testing.clock import ManualClock
 from deepfake_mock.core.journal import Journal
 from deepfake_mock.core.outbox import Outbox, RetryPolicy
 from deepfake_mock.core.store import MemoryStore
