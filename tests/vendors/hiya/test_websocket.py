@@ -32,7 +32,7 @@ AUTH = {"Authorization": "Bearer hiya-key-user-a"}
 EXAMPLE_HEADERS = {**AUTH, "User-Agent": "streaming-verification-example/1.0"}
 CHUNK_SIZE = 16 * 1024
 EXAMPLE_INIT = {"model": "phone", "config": {"synthesisSources": False}}
-SPEC = yaml.safe_load((Path(__file__).parents[2] / "openapi" / "hiya.yaml").read_text())
+SPEC = yaml.safe_load((Path(__file__).parents[3] / "openapi" / "hiya.yaml").read_text())
 MESSAGES = SPEC["paths"]["/v1/spaces/{owner}/{space}/verify/authenticity"]["get"]["x-websocket"]
 WAV = media.wav(9, sample_rate=8000, variant=4)
 GTHREAD_SERVE = (sys.executable, "-m", "deepfake_mock", "serve", "--worker-class", "gthread")
