@@ -1,20 +1,24 @@
-"""FinAuth domain rules without HTTP: error catalogue, settings, field checks, auth, media."""
+"""FinAuth domain rules without HTTP: error catalogue, config, field checks, auth, media."""
 
 from __future__ import annotations
 
 import io
 import struct
 import zlib
+from types import SimpleNamespace
 
 import av
 import numpy as np
 import pytest
 from PIL import Image
 
+from deepfake_mock.settings import load_settings
 from deepfake_mock.testing import finauth_vectors
 from deepfake_mock.vendors.finauth import errors, models, signing
+from deepfake_mock.vendors.finauth.config import FinAuthConfig
 from deepfake_mock.vendors.finauth.errors import FinAuthError
-from deepfake_mock.vendors.finauth.media import MediaLimits, base64_length, check_image, check_video
+from deepfake_mock.vendors.finauth.media_rules import base64_length, check_image, check_video
+from deepfake_mock.vendors.finauth.schemas import AntiDeepfakeResponse
 
 KEY = "TESTKEY_abcdefghijklmnopqrstuvwx"
 SECRET = "TESTSECRET_0123456789abcdefghijk"
@@ -70,6 +74,16 @@ def audio_only_bytes() -> bytes:
     return buf.getvalue()
 
 
+def image(data: bytes, **config):
+    """The image rules for an upload of ``data`` under ``config`` settings."""
+    return check_image(data, len(data), FinAuthConfig(**config))
+
+
+def video(data: bytes, **config):
+    """The video rules for an upload of ``data`` under ``config`` settings."""
+    return check_video(data, len(data), FinAuthConfig(**config))
+
+
 def raises(code: str, detail=None):
     class _Ctx:
         def __enter__(self):
@@ -109,7 +123,7 @@ def test_catalogue_rows_in_vendor_order():
     ],
 )
 def test_error_strings(exc, separator, expected):
-    status, ctype, body = errors.render_error(exc, request_id="1,u", time_used=3, separator=separator)
+    status, ctype, body = errors.envelope(exc, request_id="1,u", time_used=3, separator=separator)
     assert ctype == "application/json"
     assert body == {"request_id": "1,u", "time_used": 3, "error": expected}
     assert status == exc.status
@@ -117,21 +131,21 @@ def test_error_strings(exc, separator, expected):
 
 def test_bad_arguments_key_only_when_asked():
     exc = errors.bad_arguments("sign_version")
-    assert errors.render_error(exc, request_id="r", time_used=1)[2]["error"] == "BAD_ARGUMENTS"
-    body = errors.render_error(exc, request_id="r", time_used=1, separator=": ", bad_arguments_key=True)[2]
+    assert errors.envelope(exc, request_id="r", time_used=1)[2]["error"] == "BAD_ARGUMENTS"
+    body = errors.envelope(exc, request_id="r", time_used=1, separator=": ", bad_arguments_key=True)[2]
     assert body["error"] == "BAD_ARGUMENTS: sign_version"
 
 
 def test_special_bodies():
-    assert errors.render_error(errors.api_not_found(), request_id="r", time_used=1) == (
+    assert errors.envelope(errors.api_not_found(), request_id="r", time_used=1) == (
         404, "application/json", {"error": "API_NOT_FOUND"})
-    assert errors.render_error(errors.request_entity_too_large(), request_id="r", time_used=1) == (
+    assert errors.envelope(errors.request_entity_too_large(), request_id="r", time_used=1) == (
         413, "text/plain", "Request Entity Too Large")
-    assert errors.render_error(errors.gateway_timeout(), request_id="r", time_used=1) == (
+    assert errors.envelope(errors.gateway_timeout(), request_id="r", time_used=1) == (
         504, "text/plain", "504 Gateway Timeout")
-    assert errors.render_error(errors.internal_error(), request_id="r", time_used=5)[:2] == (
+    assert errors.envelope(errors.internal_error(), request_id="r", time_used=5)[:2] == (
         500, "application/json")
-    assert errors.render_error(errors.internal_timeout(), request_id="r", time_used=1, error_fields=False) == (
+    assert errors.envelope(errors.internal_timeout(), request_id="r", time_used=1, error_fields=False) == (
         400, "application/json", {"error": "INTERNAL_TIMEOUT"})
 
 
@@ -144,14 +158,15 @@ def test_separator_is_a_closed_choice():
 
 
 def test_default_settings():
-    s = models.FinAuthSettings.from_mapping()
-    assert set(s.keys) == {KEY, "ICVvC_xUs6177WEtyUNwIH8J6NfGu50t"}
-    key = s.keys[KEY]
+    s = FinAuthConfig()
+    assert set(s.api_keys) == {KEY, "ICVvC_xUs6177WEtyUNwIH8J6NfGu50t"}
+    key = s.api_keys[KEY]
     assert key.secret == SECRET and not key.disabled and key.permissions == {"anti_deepfake"}
     assert key.quota is None and key.allowed_ips is None
     assert (s.threshold, s.error_separator, s.concurrency_limit) == (0.5, ":", 10)
     assert s.max_request_bytes == 20 * 1024 * 1024
-    assert s.media == MediaLimits()
+    assert (s.image_max_bytes, s.image_max_side, s.image_strict_720p, s.video_max_base64_bytes,
+            s.video_max_duration_s) == (10 * 1024 * 1024, 4096, False, 10 * 1024 * 1024, None)
 
 
 @pytest.mark.parametrize(
@@ -169,26 +184,28 @@ def test_default_settings():
 )
 def test_bad_settings_are_refused(mapping):
     with pytest.raises(ValueError):
-        models.FinAuthSettings.from_mapping(mapping)
+        load_settings({"vendors": {"finauth": mapping}}, env={},
+                      vendor_configs={"finauth": FinAuthConfig})
 
 
 def test_key_settings_and_overrides():
-    s = models.FinAuthSettings.from_mapping({
-        "concurrency_limit": 3,
-        "keys": {"A": "secret-a", "B": {"secret": "b", "allowed_ips": ["10.0.0.0/8", "::1"],
-                                        "concurrency_limit": 1, "quota": 2}},
-    })
-    assert s.keys["A"].secret == "secret-a"
-    assert s.concurrency_limit_for(s.keys["A"]) == 3
-    assert s.concurrency_limit_for(s.keys["B"]) == 1
-    assert s.keys["B"].ip_allowed("10.1.2.3") and s.keys["B"].ip_allowed("::1")
-    assert not s.keys["B"].ip_allowed("192.168.0.1")
-    assert not s.keys["B"].ip_allowed(None) and not s.keys["B"].ip_allowed("garbage")
+    s = FinAuthConfig(
+        concurrency_limit=3,
+        keys={"A": "secret-a", "B": {"secret": "b", "allowed_ips": ["10.0.0.0/8", "::1"],
+                                     "concurrency_limit": 1, "quota": 2}},
+    )
+    keys = s.api_keys
+    assert keys["A"].secret == "secret-a"
+    assert s.concurrency_limit_for(keys["A"]) == 3
+    assert s.concurrency_limit_for(keys["B"]) == 1
+    assert keys["B"].ip_allowed("10.1.2.3") and keys["B"].ip_allowed("::1")
+    assert not keys["B"].ip_allowed("192.168.0.1")
+    assert not keys["B"].ip_allowed(None) and not keys["B"].ip_allowed("garbage")
 
 
 # --- request fields --------------------------------------------------------------------------
 
-SETTINGS = models.FinAuthSettings.from_mapping()
+SETTINGS = FinAuthConfig()
 
 
 @pytest.mark.parametrize(
@@ -261,7 +278,7 @@ class Hooks:
 
 
 def auth(sign, settings=SETTINGS, now=NOW, ip="127.0.0.1", hooks=None):
-    return models.authenticate(sign, settings, now, ip, (hooks or Hooks()).hooks())
+    return models.authenticate(sign, settings.api_keys, settings, now, ip, (hooks or Hooks()).hooks())
 
 
 def test_auth_accepts_the_worked_example():
@@ -297,7 +314,7 @@ def test_single_use_refused_on_reuse_with_configurable_reason():
     assert auth(sign, hooks=hooks).api_key == KEY
     with raises("AUTHENTICATION_ERROR", "INVALID_SIGN"):
         auth(sign, hooks=hooks)
-    replay = models.FinAuthSettings.from_mapping({"replay_reason": "REPLAY_ATTACK"})
+    replay = FinAuthConfig(replay_reason="REPLAY_ATTACK")
     with raises("AUTHENTICATION_ERROR", "REPLAY_ATTACK"):
         auth(sign, settings=replay, hooks=hooks)
     # A reusable signature is not claimed.
@@ -321,7 +338,7 @@ KEYS = {
     "LAN": {"secret": "s", "allowed_ips": ["10.0.0.0/8"]},
     "ALL": {"secret": "s", "disabled": True, "permissions": [], "quota": 0, "allowed_ips": []},
 }
-KEYED = models.FinAuthSettings.from_mapping({"keys": KEYS})
+KEYED = FinAuthConfig(keys=KEYS)
 
 
 @pytest.mark.parametrize(
@@ -354,14 +371,19 @@ def test_quota_counts_accepted_calls():
 # --- results ---------------------------------------------------------------------------------
 
 
+def success_body(*args) -> dict:
+    return AntiDeepfakeResponse().dump(models.analysis(*args))
+
+
 def test_success_body():
-    body = models.success_body(models.request_id(1700000003.9, "3f1c2a4e-8b7d-4e21-9a55-0c6f2d9e7b10"),
-                               412, 0.07314, 0.5)
+    ctx = SimpleNamespace(runtime=SimpleNamespace(clock=SimpleNamespace(now=lambda: 1700000003.9)),
+                          request_id="3f1c2a4e8b7d4e219a550c6f2d9e7b10")
+    body = success_body(errors.request_id(ctx), 412, 0.07314, 0.5)
     assert body == {"request_id": "1700000003,3f1c2a4e-8b7d-4e21-9a55-0c6f2d9e7b10", "time_used": 412,
                     "result": False, "score": 0.0731, "threshold": 0.5}
-    assert models.success_body("r", 1, 0.5, 0.5)["result"] is True
-    assert models.success_body("r", 1, 0.49995, 0.5)["result"] is True  # rounds to 0.5
-    assert models.success_body("r", 1, 1.7, 0.5)["score"] == 1.0
+    assert success_body("r", 1, 0.5, 0.5)["result"] is True
+    assert success_body("r", 1, 0.49995, 0.5)["result"] is True  # rounds to 0.5
+    assert success_body("r", 1, 1.7, 0.5)["score"] == 1.0
 
 
 # --- images ----------------------------------------------------------------------------------
@@ -369,8 +391,8 @@ def test_success_body():
 
 @pytest.mark.parametrize("fmt, name", [("JPEG", "jpeg"), ("PNG", "png")])
 def test_image_ok(fmt, name):
-    info = check_image(io.BytesIO(image_bytes(fmt)))
-    assert (info.format, info.width, info.height) == (name, 640, 480)
+    info = image(image_bytes(fmt))
+    assert (info.container, info.width, info.height) == (name, 640, 480)
 
 
 @pytest.mark.parametrize(
@@ -389,42 +411,41 @@ def test_image_ok(fmt, name):
 )
 def test_image_not_decodable_is_bad_arguments(data):
     with raises("BAD_ARGUMENTS", "image"):
-        check_image(io.BytesIO(data))
+        image(data)
 
 
 def test_image_long_side_over_4096():
-    check_image(io.BytesIO(image_bytes("PNG", (4096, 10))))
+    image(image_bytes("PNG", (4096, 10)))
     with raises("INVALID_IMAGE_SIZE", "image"):
-        check_image(io.BytesIO(image_bytes("PNG", (4097, 10))))
+        image(image_bytes("PNG", (4097, 10)))
     with raises("INVALID_IMAGE_SIZE", "image"):
-        check_image(io.BytesIO(image_bytes("JPEG", (10, 5000))))
+        image(image_bytes("JPEG", (10, 5000)))
 
 
 def test_image_bomb_is_refused_without_decoding():
     with raises("INVALID_IMAGE_SIZE", "image"):
-        check_image(io.BytesIO(png_header_only(60000, 60000)))
+        image(png_header_only(60000, 60000))
 
 
 def test_image_file_size_limit():
     data = image_bytes("PNG", (64, 64))
-    check_image(io.BytesIO(data), MediaLimits(image_max_bytes=len(data)))
+    image(data, image_max_bytes=len(data))
     with raises("INVALID_IMAGE_SIZE", "image"):
-        check_image(io.BytesIO(data), MediaLimits(image_max_bytes=len(data) - 1))
+        image(data, image_max_bytes=len(data) - 1)
 
 
 def test_image_strict_720p():
-    strict = MediaLimits(image_strict_720p=True)
-    check_image(io.BytesIO(image_bytes("PNG", (1280, 720))), strict)
-    check_image(io.BytesIO(image_bytes("PNG", (720, 1280))), strict)
+    image(image_bytes("PNG", (1280, 720)), image_strict_720p=True)
+    image(image_bytes("PNG", (720, 1280)), image_strict_720p=True)
     for size in [(1281, 720), (1280, 721), (900, 900)]:
         with raises("INVALID_IMAGE_SIZE", "image"):
-            check_image(io.BytesIO(image_bytes("PNG", size)), strict)
+            image(image_bytes("PNG", size), image_strict_720p=True)
 
 
 def test_image_from_path(tmp_path):
     path = tmp_path / "upload.bin"  # the name says nothing; the bytes decide
     path.write_bytes(image_bytes("JPEG"))
-    assert check_image(path).format == "jpeg"
+    assert check_image(path, path.stat().st_size, FinAuthConfig()).container == "jpeg"
 
 
 # --- videos ----------------------------------------------------------------------------------
@@ -432,9 +453,9 @@ def test_image_from_path(tmp_path):
 
 @pytest.mark.parametrize("container, codec", [("mp4", "mpeg4"), ("mp4", "libx264"), ("webm", "libvpx")])
 def test_video_ok(container, codec):
-    info = check_video(io.BytesIO(video_bytes(container, codec)))
+    info = video(video_bytes(container, codec))
     assert (info.width, info.height) == (64, 48)
-    assert info.duration_s is not None and 0.5 <= info.duration_s <= 1.5
+    assert info.duration is not None and 0.5 <= info.duration <= 1.5
 
 
 @pytest.mark.parametrize(
@@ -448,23 +469,23 @@ def test_video_not_decodable_is_bad_arguments(data):
     elif data == "audio":
         data = audio_only_bytes()
     with raises("BAD_ARGUMENTS", "video"):
-        check_video(io.BytesIO(data))
+        video(data)
 
 
 def test_video_size_rule_is_after_base64():
     data = video_bytes()
     b64 = base64_length(len(data))
     assert b64 == len(__import__("base64").b64encode(data))
-    check_video(io.BytesIO(data), MediaLimits(video_max_base64_bytes=b64))
+    video(data, video_max_base64_bytes=b64)
     with raises("BAD_ARGUMENTS", "video"):
-        check_video(io.BytesIO(data), MediaLimits(video_max_base64_bytes=b64 - 1))
+        video(data, video_max_base64_bytes=b64 - 1)
 
 
 def test_video_duration_limit_when_set():
     data = video_bytes(frames=30)  # 3 s at 10 fps
-    check_video(io.BytesIO(data), MediaLimits(video_max_duration_s=3.5))
+    video(data, video_max_duration_s=3.5)
     with raises("BAD_ARGUMENTS", "video"):
-        check_video(io.BytesIO(data), MediaLimits(video_max_duration_s=2.0))
+        video(data, video_max_duration_s=2.0)
 
 
 # --- the spec agrees with the catalogue ------------------------------------------------------
@@ -490,7 +511,7 @@ def test_spec_is_valid_and_error_patterns_cover_every_string():
     for exc in samples:
         for sep in errors.SEPARATORS:
             for with_key in (False, True):
-                status, _, body = errors.render_error(exc, request_id="1,x", time_used=0, separator=sep,
+                status, _, body = errors.envelope(exc, request_id="1,x", time_used=0, separator=sep,
                                                       bad_arguments_key=with_key)
                 assert re.fullmatch(patterns[status], body["error"]), body["error"]
     op = spec["paths"]["/finauth/v5/anti_deepfake"]["post"]

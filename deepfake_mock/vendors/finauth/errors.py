@@ -1,4 +1,4 @@
-"""The ``anti_deepfake`` error catalogue as data, and the order in which requests are checked.
+"""The ``anti_deepfake`` error catalogue as data, and its renderers (the descriptor's hooks).
 
 Every row of the vendor's error table is here, in the vendor's order, with the emulator's
 trigger. Errors are raised as ``FinAuthError`` (a ``VendorError`` with status, code and suffix)
@@ -9,6 +9,7 @@ with the configured separator:
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from http import HTTPStatus
 
@@ -151,7 +152,7 @@ def gateway_timeout() -> FinAuthError:
     return FinAuthError(504, GATEWAY_TIMEOUT)
 
 
-def render_error(
+def envelope(
     exc: VendorError,
     *,
     request_id: str,
@@ -192,7 +193,24 @@ _STATUS_ERRORS = {
 }
 
 
-def for_status(status: int) -> VendorError:
+# ---- the descriptor's hooks ------------------------------------------------------------------
+
+def request_id(ctx) -> str:
+    """``<unix seconds>,<uuid4>`` (FaceID's format): the emulator clock, and the pipeline's
+    request UUID."""
+    return f"{int(ctx.runtime.clock.now())},{uuid.UUID(hex=ctx.request_id)}"
+
+
+def render_error(err: VendorError, ctx):
+    config = ctx.config
+    status, _content_type, body = envelope(
+        err, request_id=request_id(ctx), time_used=ctx.elapsed_ms(),
+        separator=config.error_separator, bad_arguments_key=config.bad_arguments_key,
+        error_fields=config.error_fields)
+    return status, body, {}
+
+
+def status_error(status: int, ctx) -> VendorError:
     """The catalogue's answer for a bare HTTP status (a fault rule, routing, a crash).
 
     Statuses the catalogue does not list answer as a gateway would: plain text
@@ -205,3 +223,17 @@ def for_status(status: int) -> VendorError:
     except ValueError:
         phrase = "Error"
     return FinAuthError(status, f"{status} {phrase}")
+
+
+def invalid_request(violations, ctx) -> VendorError:
+    """The catalogue's first applicable row: a missing field is ``MISSING_ARGUMENTS:<key>``,
+    anything else ``BAD_ARGUMENTS`` (with the key when the setting shows keys)."""
+    first = violations[0]
+    if first.rule == "required" and first.field:
+        return missing_arguments(first.field)
+    return bad_arguments(first.field)
+
+
+def rate_limited(decision, ctx) -> VendorError:
+    """Over the call frequency: FinAuth's ``AUTHENTICATION_ERROR:<reason>`` covers it."""
+    return authentication_error(LIMIT_REACHED)

@@ -1,16 +1,17 @@
-"""FinAuth StarScope: the one operation of openapi/finauth.yaml, a thin view."""
+"""The ``anti_deepfake`` view, the authentication hook that reads its form, and the vendor's
+admin routes (keys)."""
 
 from __future__ import annotations
 
 import time
-import uuid
 
 from flask import Blueprint, request
 
 from ...core.errors import AdminError
+from ...core.media import MediaLimits
 from ...web.uploads import spooled_file
-from ...web.vendor import runtime, vendor_settings
-from . import errors, media, models
+from ...web.vendor import runtime
+from . import errors, media_rules, models
 from .schemas import AntiDeepfakeResponse
 
 blueprint = Blueprint("finauth", __name__)
@@ -20,20 +21,31 @@ OPERATION_PATH = "/finauth/v5/anti_deepfake"
 response_schema = AntiDeepfakeResponse()
 
 
+def authenticate(ctx) -> dict:
+    """The form's ``sign`` and ``sign_version``, the signature, then the key. The principal
+    carries the key's concurrency limit for ``models.acquire``."""
+    rt, config = ctx.runtime, ctx.config
+    sign = models.check_sign_fields(request.form, config)
+    now = rt.clock.now()
+    key = models.authenticate(sign, models.keys_in_effect(config, rt.store), config, now,
+                              request.remote_addr, models.store_hooks(rt.store, now))
+    return {"credential": key.api_key, "concurrency_limit": config.concurrency_limit_for(key)}
+
+
 @blueprint.post(OPERATION_PATH)
 def anti_deepfake(ctx):
     """Signature, key status and concurrency were checked by the pipeline's auth step."""
-    rt = runtime()
-    config = models.current_settings(vendor_settings(), rt.store)
+    rt, config = ctx.runtime, ctx.config
     data_type = models.check_data_type(request.form, config)
     field = models.upload_field(data_type)
     upload = spooled_file(field)
     if upload is None or (upload.size == 0 and not upload.filename):
         raise errors.missing_arguments(field)
     if data_type == 0:
-        media.check_image(upload.path, config.media)
+        media_rules.check_image(upload.path, upload.size, config)
     else:
-        media.check_video(upload.path, config.media)
+        media_rules.check_video(upload.path, upload.size, config,
+                                MediaLimits.from_settings(rt.settings))
     verdict = rt.verdicts.decide("finauth", upload.digest, models.OPERATION)
     processing_ms = verdict.fields.get("processing_ms")
     if processing_ms:
@@ -42,13 +54,8 @@ def anti_deepfake(ctx):
         raise models.outcome_error(verdict.outcome)
     score = verdict.score if verdict.score is not None else verdict.probability
     threshold = float(verdict.fields.get("threshold", config.threshold))
-    body = models.success_body(request_id(ctx), ctx.elapsed_ms(), score, threshold)
-    return response_schema.dump(body)
-
-
-def request_id(ctx) -> str:
-    """``<unix seconds>,<uuid4>``: the emulator clock, and the pipeline's request UUID."""
-    return models.request_id(ctx.runtime.clock.now(), str(uuid.UUID(hex=ctx.request_id)))
+    return response_schema.dump(
+        models.analysis(errors.request_id(ctx), ctx.elapsed_ms(), score, threshold))
 
 
 # ---- vendor admin (/_admin/vendors/finauth/...) -------------------------------------------------
@@ -62,9 +69,10 @@ def admin_error(err: AdminError):
 def list_keys():
     """Each key (never its secret): status, permissions, quota used, requests in flight."""
     rt = runtime()
-    config = models.current_settings(rt.settings.vendor_settings("finauth"), rt.store)
+    config = rt.settings.vendors["finauth"]
     slots = models.concurrency_slots(rt)
-    return {"keys": [models.key_state(rt.store, slots, config, key) for key in config.keys.values()]}
+    return {"keys": [models.key_state(rt.store, slots, config, key)
+                     for key in models.keys_in_effect(config, rt.store).values()]}
 
 
 @admin_blueprint.put("/keys/<api_key>")
@@ -72,23 +80,23 @@ def put_key(api_key):
     """Add a key or change some of its fields (``secret``, ``disabled``, ``permissions``,
     ``quota``, ``allowed_ips``, ``concurrency_limit``) until the next reset."""
     rt = runtime()
+    config = rt.settings.vendors["finauth"]
     change = request.get_json(silent=True)
     if not isinstance(change, dict):
         raise AdminError("the body must be a JSON object")
     try:
-        models.change_key(rt.store, rt.settings.vendor_settings("finauth"), api_key, change)
+        key = models.change_key(rt.store, config, api_key, change)
     except ValueError as exc:
         raise AdminError(str(exc)) from None
-    config = models.current_settings(rt.settings.vendor_settings("finauth"), rt.store)
-    return models.key_state(rt.store, models.concurrency_slots(rt), config, config.keys[api_key])
+    return models.key_state(rt.store, models.concurrency_slots(rt), config, key)
 
 
 @admin_blueprint.delete("/keys/<api_key>")
 def delete_key(api_key):
     """Remove a key until the next reset: its signatures then fail as an unknown key."""
     rt = runtime()
-    config = models.current_settings(rt.settings.vendor_settings("finauth"), rt.store)
-    if api_key not in config.keys:
+    config = rt.settings.vendors["finauth"]
+    if api_key not in models.keys_in_effect(config, rt.store):
         raise AdminError(f"unknown key {api_key!r}", 404)
-    models.change_key(rt.store, rt.settings.vendor_settings("finauth"), api_key, None)
+    models.change_key(rt.store, config, api_key, None)
     return "", 204
