@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from deepfake_mock import create_app
 from deepfake_mock.settings import load_settings
 from deepfake_mock.testing import finauth_vectors
 from deepfake_mock.vendors.finauth import errors, models, signing
@@ -186,6 +187,13 @@ def test_bad_settings_are_refused(mapping):
     with pytest.raises(ValueError):
         load_settings({"vendors": {"finauth": mapping}}, env={},
                       vendor_configs={"finauth": FinAuthConfig})
+
+
+@pytest.mark.in_process
+def test_unusable_key_settings_refuse_to_start(settings):
+    settings["vendors"] = {"finauth": {"keys": {"K": {"secret": ""}}}}
+    with pytest.raises(ValueError):
+        create_app(settings)
 
 
 def test_key_settings_and_overrides():
@@ -498,7 +506,7 @@ def test_spec_is_valid_and_error_patterns_cover_every_string():
     import yaml
     from openapi_spec_validator import validate
 
-    spec = yaml.safe_load((pathlib.Path(__file__).parents[2] / "openapi" / "finauth.yaml").read_text())
+    spec = yaml.safe_load((pathlib.Path(__file__).parents[3] / "openapi" / "finauth.yaml").read_text())
     validate(spec)
     schemas = spec["components"]["schemas"]
     patterns = {400: schemas["BadRequestError"]["properties"]["error"]["pattern"],
