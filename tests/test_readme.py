@@ -1,5 +1,5 @@
-"""The README opens with the two commands and links the fidelity table, which is the one the
-specs produce (docs/FIDELITY.md)."""
+"""The README opens with the two commands, links the fidelity table, which is the one the specs
+produce (docs/FIDELITY.md), and points contributors to CONTRIBUTING.md."""
 
 from pathlib import Path
 
@@ -25,6 +25,11 @@ def test_readme_links_the_fidelity_table_instead_of_holding_it():
     text = README.read_text()
     assert "](docs/FIDELITY.md)" in text
     assert START not in text and END not in text
+
+
+def test_readme_points_contributors_to_contributing():
+    assert "](CONTRIBUTING.md)" in README.read_text()
+    assert "## Adding a vendor" in (ROOT / "CONTRIBUTING.md").read_text()
 
 
 def test_readme_opens_with_the_two_commands():
