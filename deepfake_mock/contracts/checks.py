@@ -1,5 +1,6 @@
 """Vendor invariants checked on every response the property-based run gets, beyond schemathesis's
-defaults. Listed explicitly: nothing is registered by import."""
+defaults. Listed explicitly: nothing is registered by import. ``CHECKS`` has one entry per vendor
+of the registry, in its order (the report's); tests/test_vendor_contract.py keeps the two equal."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The outbox: deliveries kept in the store, retried with backoff on the emulator clock, each
-attempt journaled; and the thread that empties it (tests/vendors/test_resemble.py drives
+attempt journaled; and the thread that empties it (tests/vendors/resemble/test_api.py drives
 Resemble's callbacks through the app)."""
 
 from __future__ import annotations

@@ -23,7 +23,8 @@ from websockets.sync.client import connect
 from deepfake_mock.contracts.auth_hiya import hiya_auth, sign_in
 from deepfake_mock.contracts.conftest import vendor_target
 from deepfake_mock.testing import media
-from deepfake_mock.vendors.hiya.rules import is_handle, parse_duration, parse_timestamp
+from deepfake_mock.vendors.hiya.handles import is_handle
+from deepfake_mock.vendors.hiya.iso8601 import parse_duration, parse_timestamp
 
 PAGE_HEADERS = ("Page-Total", "Page-Size", "Page-Current", "Item-Total")
 GENERIC_FIELDS = {"id", "handle", "alias", "type", "state", "model", "audio", "score",

@@ -1,10 +1,10 @@
 """Hiya Audio Intelligence: what the emulator hears in an audio, and how it chunks and scores it.
 
-An uploaded file is decoded once (PyAV); every 100 ms segment of its samples is classified as
-voice (``v``), broadband noise (``n``) or silence (``.``) from its energy and its spectral
-flatness in the speech band. The resulting profile string is stored with the audio, and
-verifications derive their chunks, voice durations and labels from it: real durations decide
-whether a verification has a score.
+An uploaded file is decoded once (``core.media.PcmReader``); every 100 ms segment of its
+samples is classified as voice (``v``), broadband noise (``n``) or silence (``.``) from its
+energy and its spectral flatness in the speech band. The resulting profile string is stored
+with the audio, and verifications derive their chunks, voice durations and labels from it: real
+durations decide whether a verification has a score.
 
 Scores are shaped here from numbers the caller decides (seeded verdicts or admin rules), so this
 module stays deterministic and free of the store.
@@ -15,17 +15,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import av
 import numpy as np
 
-from ...core.media import MediaLimits
-from . import rules
+from ...core.media import MediaLimits, PcmReader
 
 SEGMENT = 0.1                 # seconds per profile segment
 VOICE, NOISE, SILENCE = "v", "n", "."
 ACTIVE_DBFS = -45.0           # a segment louder than this holds sound
 NOISE_FLATNESS = 0.4          # spectral flatness at or above which sound is noise, not voice
 BAND = (100.0, 4000.0)        # the speech band the flatness is measured in
+ANALYSIS_WINDOW = 4.0         # authenticity chunk length (emulator's choice)
+MIN_CHUNK_VOICE = 1.5         # voice a chunk needs to be validVoice (emulator's choice)
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class AudioAnalysis:
     sample_rate: int
     profile: str              # one character per SEGMENT, the last one possibly partial
     container: str = ""       # FFmpeg demuxer name (wav, flac, mp3, ogg, "mov,mp4,...")
-    has_video: bool = False
+    has_video: bool = False   # a video stream besides the audio (cover art not counted)
 
     @property
     def voice_duration(self) -> float:
@@ -59,32 +59,16 @@ class Chunk:
 def analyse_file(path: str, limits: MediaLimits = MediaLimits()) -> AudioAnalysis | None:
     """Decode the first audio stream of ``path``; None when it holds no decodable audio, or
     its headers break ``limits`` (checked before decoding), or it decodes past their duration."""
-    try:
-        with av.open(path, metadata_errors="ignore", options=limits.av_options()) as container:
-            if not container.streams.audio or limits.stream_problem(container):
-                return None
-            stream = container.streams.audio[0]
-            container_name = container.format.name
-            has_video = bool(container.streams.video)
-            sample_rate = int(stream.codec_context.sample_rate or 0)
-            if sample_rate <= 0:
-                return None
-            resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
-            classifier = _StreamingClassifier(sample_rate)
-            for frame in container.decode(stream):
-                for out in resampler.resample(frame):
-                    classifier.feed(out.to_ndarray().reshape(-1))
-                if classifier.samples > limits.max_seconds * sample_rate:
-                    return None
-            for out in resampler.resample(None):
-                classifier.feed(out.to_ndarray().reshape(-1))
-    except (av.error.FFmpegError, UnicodeDecodeError, ValueError, IndexError, MemoryError):
+    with PcmReader(path, limits) as pcm:
+        classifier = None
+        for block in pcm.blocks():
+            classifier = classifier or _StreamingClassifier(pcm.sample_rate)
+            classifier.feed(block)
+    if pcm.error is not None or classifier is None:
         return None
-    if classifier.samples == 0:
-        return None
-    profile = classifier.finish()
-    return AudioAnalysis(duration=classifier.samples / sample_rate, sample_rate=sample_rate,
-                         profile=profile, container=container_name, has_video=has_video)
+    return AudioAnalysis(duration=pcm.duration, sample_rate=pcm.sample_rate,
+                         profile=classifier.finish(), container=pcm.container,
+                         has_video=pcm.has_video)
 
 
 # FFmpeg demuxer -> (audio mimetype, video mimetype, extension) for downloads
@@ -115,12 +99,10 @@ class _StreamingClassifier:
     def __init__(self, sample_rate: int):
         self.sample_rate = sample_rate
         self.segment_len = max(1, round(sample_rate * SEGMENT))
-        self.samples = 0
         self._buffer = np.zeros(0, dtype=np.float32)
         self._labels: list[str] = []
 
     def feed(self, samples: np.ndarray) -> None:
-        self.samples += len(samples)
         buffer = np.concatenate([self._buffer, samples.astype(np.float32, copy=False)])
         whole = len(buffer) // self.segment_len
         for i in range(whole):
@@ -181,7 +163,7 @@ def span_voice(profile: str, duration: float, start: float, end: float) -> tuple
     return round(voice, 6), round(noise, 6)
 
 
-def label_for(voice: float, noise: float, min_voice: float = rules.MIN_CHUNK_VOICE) -> str:
+def label_for(voice: float, noise: float, min_voice: float = MIN_CHUNK_VOICE) -> str:
     if voice >= min_voice - 1e-9:
         return "validVoice"
     if noise >= min_voice - 1e-9 and noise > voice:
@@ -189,8 +171,8 @@ def label_for(voice: float, noise: float, min_voice: float = rules.MIN_CHUNK_VOI
     return "insufficientVoice"
 
 
-def split_chunks(profile: str, duration: float, window: float = rules.ANALYSIS_WINDOW,
-                 min_voice: float = rules.MIN_CHUNK_VOICE) -> list[Chunk]:
+def split_chunks(profile: str, duration: float, window: float = ANALYSIS_WINDOW,
+                 min_voice: float = MIN_CHUNK_VOICE) -> list[Chunk]:
     """The audio cut into ``window``-second chunks (the last one shorter), each labelled."""
     chunks = []
     count = math.ceil(round(duration / window, 9)) if duration > 0 else 0

@@ -16,9 +16,11 @@ from ...core.errors import AdminError
 from ...core.spool import TooLarge
 from ...web import websocket
 from ...web.uploads import spool_body, spool_bytes
-from ...web.vendor import principal, runtime, vendor_settings
-from . import listing, models, streaming
+from ...web.vendor import runtime
+from . import paging, streaming
 from . import schemas as s
+from .errors import error, invalid
+from .models import accounts, audios, records, spaces, verifications, voiceprints
 
 blueprint = Blueprint("hiya", __name__)
 PREFIXES = ("/v1", "/audiointel/<any(us, eu):region>/v1")
@@ -28,7 +30,7 @@ NOT_A_FILE = ("application/json", "multipart/form-data", "application/x-www-form
 
 def route(path: str, method: str, **options):
     """Register a view under both base paths, with its own name as the endpoint (``options``
-    go to the URL rule, e.g. ``websocket=True``)."""
+    go to the URL rule, e.g. ``websocket=True``). The view is handed the request's ``ctx``."""
     def register(view):
         @functools.wraps(view)
         def endpoint(region=None, **kwargs):
@@ -40,18 +42,23 @@ def route(path: str, method: str, **options):
     return register
 
 
-def backend() -> models.Backend:
-    return models.Backend(runtime(), vendor_settings(), principal())
+def authenticate(ctx) -> dict:
+    return accounts.authenticate(ctx.runtime, ctx.config, request.headers.get("Authorization"))
+
+
+def max_body_bytes(config) -> int:
+    """A base64 file inside JSON is 4/3 of the file, plus room for the other fields."""
+    return config.max_file_bytes * 4 // 3 + (1 << 20)
 
 
 def load(schema: Schema) -> dict:
     data = request.get_json(force=True, silent=True)
     if not isinstance(data, dict):
-        raise models.invalid({"_body": ["A JSON object is required."]})
+        raise invalid({"_body": ["A JSON object is required."]})
     try:
         return schema.load(data)
     except ValidationError as exc:
-        raise models.invalid(_messages(exc.normalized_messages()))
+        raise invalid(_messages(exc.normalized_messages()))
 
 
 def _messages(raw: dict) -> dict[str, list[str]]:
@@ -64,16 +71,25 @@ def _messages(raw: dict) -> dict[str, list[str]]:
     return out
 
 
-def query(sorts: tuple[str, ...], scores: bool = False, search: bool = True) -> listing.ListQuery:
+def query(sorts: tuple[str, ...], scores: bool = False, search: bool = True) -> paging.ListQuery:
     try:
-        return listing.parse_query(request.args, sorts, scores=scores, search=search)
-    except listing.QueryError as exc:
-        raise models.invalid(exc.errors)
+        return paging.parse_query(request.args, sorts, scores=scores, search=search)
+    except paging.QueryError as exc:
+        raise invalid(exc.errors)
 
 
 def page(result: tuple[list, dict], schema: Schema):
     items, headers = result
     return schema.dump(items, many=True), 200, headers
+
+
+def user(ctx) -> str:
+    return ctx.principal["user"]
+
+
+def space_of(ctx, owner: str, space: str) -> dict:
+    """The space of the path, if the signed-in user may reach it."""
+    return spaces.find(ctx.runtime, ctx.config, user(ctx), owner, space)
 
 
 sign_in_body = s.SignInBody()
@@ -101,143 +117,137 @@ with_chunks = s.AuthenticityVerificationWithChunks()
 # ---- auth and user ---------------------------------------------------------------------------
 
 @route("/auth/credentials", "POST")
-def sign_in():
+def sign_in(ctx):
     body = load(sign_in_body)
-    return bearer_token.dump(models.sign_in(runtime(), vendor_settings(), body["handle"],
-                                            body["password"]))
+    return bearer_token.dump(accounts.sign_in(ctx.runtime, ctx.config, body["handle"],
+                                              body["password"]))
 
 
 @route("/user", "GET")
-def get_user():
-    return your_user.dump(backend().user_view())
+def get_user(ctx):
+    return your_user.dump(accounts.user(ctx.runtime, ctx.config, user(ctx)))
 
 
 @route("/user/records/verification", "GET")
-def list_user_verification_records():
-    be = backend()
-    q = query(listing.RECORD_SORTS, search=False)
-    return page(be.list_records(q, actor=be.user), record_schema)
+def list_user_verification_records(ctx):
+    q = query(paging.RECORD_SORTS, search=False)
+    return page(records.page(ctx.runtime, ctx.config, q, actor=user(ctx)), record_schema)
 
 
 @route("/orgs/<org>/records/verification", "GET")
-def list_org_verification_records(org):
-    be = backend()
-    owner = be.org(org)
-    q = query(listing.RECORD_SORTS, search=False)
-    return page(be.list_records(q, owner=owner.handle), record_schema)
+def list_org_verification_records(ctx, org):
+    owner = accounts.org(ctx.config, user(ctx), org)
+    q = query(paging.RECORD_SORTS, search=False)
+    return page(records.page(ctx.runtime, ctx.config, q, owner=owner.handle), record_schema)
 
 
 # ---- spaces ----------------------------------------------------------------------------------
 
 @route(SPACE, "GET")
-def get_space(owner, space):
-    be = backend()
-    return space_schema.dump(be.space_view(be.space(owner, space)))
+def get_space(ctx, owner, space):
+    return space_schema.dump(spaces.shown(ctx.runtime, ctx.config, space_of(ctx, owner, space)))
 
 
 @route(SPACE, "PATCH")
-def update_space(owner, space):
-    be = backend()
-    found = be.space(owner, space)
-    return space_schema.dump(be.update_space(found, load(update_space_body)))
+def update_space(ctx, owner, space):
+    found = space_of(ctx, owner, space)
+    updated = spaces.update(ctx.runtime, found, load(update_space_body))
+    return space_schema.dump(spaces.shown(ctx.runtime, ctx.config, updated))
 
 
 # ---- audios ----------------------------------------------------------------------------------
 
 @route(SPACE + "/audios", "POST")
-def create_audio(owner, space):
-    be = backend()
-    found = be.space(owner, space)
+def create_audio(ctx, owner, space):
+    found = space_of(ctx, owner, space)
     body = load(create_audio_body)
     upload = None
     if body.get("file") is not None:
         try:
             data = base64text.decode(body["file"], ignore_whitespace=True)
         except ValueError:
-            raise models.invalid({"file": ["Not a valid base64-encoded file."]})
-        if len(data) > be.settings["max_file_bytes"]:
-            raise models.error(413)
+            raise invalid({"file": ["Not a valid base64-encoded file."]})
+        if len(data) > ctx.config.max_file_bytes:
+            raise error(413)
         upload = spool_bytes(data)
-    return audio_schema.dump(be.create_audio(found, body.get("alias"), body.get("identity"),
-                                             upload)), 201
+    doc = audios.create(ctx.runtime, found, body.get("alias"), body.get("identity"), upload)
+    return audio_schema.dump(audios.shown(ctx.runtime, doc)), 201
 
 
 @route(SPACE + "/audios", "GET")
-def list_audios(owner, space):
-    be = backend()
-    found = be.space(owner, space)
-    return page(be.list_audios(found, query(listing.AUDIO_SORTS)), audio_schema)
+def list_audios(ctx, owner, space):
+    found = space_of(ctx, owner, space)
+    docs, headers = audios.page(ctx.runtime, found, query(paging.AUDIO_SORTS))
+    return page(([audios.shown(ctx.runtime, d) for d in docs], headers), audio_schema)
 
 
 @route(SPACE + "/audios/<audio>", "GET")
-def get_audio(owner, space, audio):
-    be = backend()
-    return audio_schema.dump(be.audio_view(be.audio(be.space(owner, space), audio)))
+def get_audio(ctx, owner, space, audio):
+    doc = audios.find(ctx.runtime, space_of(ctx, owner, space), audio)
+    return audio_schema.dump(audios.shown(ctx.runtime, doc))
 
 
 @route(SPACE + "/audios/<audio>", "PATCH")
-def update_audio(owner, space, audio):
-    be = backend()
-    found = be.space(owner, space)
-    be.audio(found, audio)
-    return audio_schema.dump(be.update_audio(found, audio, load(update_audio_body)))
+def update_audio(ctx, owner, space, audio):
+    found = space_of(ctx, owner, space)
+    audios.find(ctx.runtime, found, audio)
+    doc = audios.update(ctx.runtime, found, audio, load(update_audio_body))
+    return audio_schema.dump(audios.shown(ctx.runtime, doc))
 
 
 @route(SPACE + "/audios/<audio>/file", "POST")
-def upload_audio_file(owner, space, audio):
-    be = backend()
-    found = be.space(owner, space)
-    if be.audio(found, audio)["state"] != "avaitingFile":
-        raise models.error(409)
+def upload_audio_file(ctx, owner, space, audio):
+    found = space_of(ctx, owner, space)
+    if audios.find(ctx.runtime, found, audio)["state"] != audios.AWAITING_FILE:
+        raise error(409)
     mimetype = request.mimetype or ""
     if mimetype in NOT_A_FILE or mimetype.startswith("text/"):
-        raise models.error(415)
+        raise error(415)
     try:
-        upload = spool_body(be.settings["max_file_bytes"])
+        upload = spool_body(ctx.config.max_file_bytes)
     except TooLarge:
-        raise models.error(413)
+        raise error(413)
     if upload.size == 0:
-        raise models.invalid({"_body": ["The file is empty."]})
-    return audio_schema.dump(be.upload_audio_file(found, audio, upload))
+        raise invalid({"_body": ["The file is empty."]})
+    doc = audios.attach_file(ctx.runtime, found, audio, upload)
+    return audio_schema.dump(audios.shown(ctx.runtime, doc))
 
 
 @route(SPACE + "/audios/<audio>/file", "GET")
-def download_audio_file(owner, space, audio):
-    be = backend()
-    path, mimetype, name = be.audio_file(be.space(owner, space), audio)
+def download_audio_file(ctx, owner, space, audio):
+    path, mimetype, name = audios.stored_file(ctx.runtime, space_of(ctx, owner, space), audio)
     return send_file(path, mimetype=mimetype, as_attachment=True, download_name=name)
 
 
 @route(SPACE + "/audios/<audio>/verifications", "GET")
-def list_audio_verifications(owner, space, audio):
-    be = backend()
-    found = be.space(owner, space)
-    be.audio(found, audio)
-    q = query(listing.VERIFICATION_SORTS, scores=True)
-    return page(be.list_audio_verifications(found, audio, q), generic_schema)
+def list_audio_verifications(ctx, owner, space, audio):
+    found = space_of(ctx, owner, space)
+    audios.find(ctx.runtime, found, audio)
+    q = query(paging.VERIFICATION_SORTS, scores=True)
+    return page(verifications.audio_page(ctx.runtime, found, audio, q), generic_schema)
 
 
 # ---- identities ------------------------------------------------------------------------------
 
 @route(SPACE + "/identities", "POST")
-def create_identity(owner, space):
-    be = backend()
-    found = be.space(owner, space)
+def create_identity(ctx, owner, space):
+    found = space_of(ctx, owner, space)
     body = load(create_identity_body)
-    return identity_schema.dump(be.create_identity(found, body["handle"], body.get("alias"))), 201
+    doc = voiceprints.create_identity(ctx.runtime, found, body["handle"], body.get("alias"))
+    return identity_schema.dump(doc), 201
 
 
 @route(SPACE + "/identities", "GET")
-def list_identities(owner, space):
-    be = backend()
-    found = be.space(owner, space)
-    return page(be.list_identities(found, query(listing.IDENTITY_SORTS)), identity_schema)
+def list_identities(ctx, owner, space):
+    found = space_of(ctx, owner, space)
+    q = query(paging.IDENTITY_SORTS)
+    return page(voiceprints.identity_page(ctx.runtime, found, q), identity_schema)
 
 
 @route(SPACE + "/identities/<identity>", "GET")
-def get_identity(owner, space, identity):
-    be = backend()
-    return identity_schema.dump(be.identity_view(be.identity(be.space(owner, space), identity)))
+def get_identity(ctx, owner, space, identity):
+    found = space_of(ctx, owner, space)
+    return identity_schema.dump(voiceprints.find_identity(ctx.runtime, found, identity))
 
 
 # ---- voiceprints -----------------------------------------------------------------------------
@@ -246,40 +256,38 @@ VOICEPRINT = SPACE + "/voiceprints/<identity>/<voiceprint>"
 
 
 @route(SPACE + "/voiceprints", "POST")
-def create_voiceprint(owner, space):
-    be = backend()
-    found = be.space(owner, space)
-    return voiceprint_schema.dump(be.create_voiceprint(found, load(create_voiceprint_body))), 201
+def create_voiceprint(ctx, owner, space):
+    found = space_of(ctx, owner, space)
+    doc = voiceprints.create(ctx.runtime, found, load(create_voiceprint_body))
+    return voiceprint_schema.dump(voiceprints.shown(ctx.runtime, doc)), 201
 
 
 @route(VOICEPRINT, "GET")
-def get_voiceprint(owner, space, identity, voiceprint):
-    be = backend()
-    found = be.space(owner, space)
-    return voiceprint_schema.dump(be.voiceprint_view(be.voiceprint(found, identity, voiceprint)))
+def get_voiceprint(ctx, owner, space, identity, voiceprint):
+    doc = voiceprints.find(ctx.runtime, space_of(ctx, owner, space), identity, voiceprint)
+    return voiceprint_schema.dump(voiceprints.shown(ctx.runtime, doc))
 
 
 @route(VOICEPRINT + "/audios/<audio>", "POST")
-def add_voiceprint_audio(owner, space, identity, voiceprint, audio):
-    be = backend()
-    found = be.space(owner, space)
-    return voiceprint_schema.dump(be.add_voiceprint_audio(found, identity, voiceprint, audio))
+def add_voiceprint_audio(ctx, owner, space, identity, voiceprint, audio):
+    found = space_of(ctx, owner, space)
+    doc = voiceprints.add_audio(ctx.runtime, found, identity, voiceprint, audio)
+    return voiceprint_schema.dump(voiceprints.shown(ctx.runtime, doc))
 
 
 @route(VOICEPRINT + ":compute", "POST")
-def compute_voiceprint(owner, space, identity, voiceprint):
-    be = backend()
-    found = be.space(owner, space)
-    return voiceprint_schema.dump(be.compute_voiceprint(found, identity, voiceprint))
+def compute_voiceprint(ctx, owner, space, identity, voiceprint):
+    doc = voiceprints.compute(ctx.runtime, space_of(ctx, owner, space), identity, voiceprint)
+    return voiceprint_schema.dump(voiceprints.shown(ctx.runtime, doc))
 
 
 @route(VOICEPRINT + "/verifications", "GET")
-def list_voiceprint_verifications(owner, space, identity, voiceprint):
-    be = backend()
-    found = be.space(owner, space)
-    be.voiceprint(found, identity, voiceprint)
-    q = query(listing.VERIFICATION_SORTS, scores=True)
-    return page(be.list_voiceprint_verifications(found, identity, voiceprint, q), generic_schema)
+def list_voiceprint_verifications(ctx, owner, space, identity, voiceprint):
+    found = space_of(ctx, owner, space)
+    voiceprints.find(ctx.runtime, found, identity, voiceprint)
+    q = query(paging.VERIFICATION_SORTS, scores=True)
+    return page(verifications.voiceprint_page(ctx.runtime, found, identity, voiceprint, q),
+                generic_schema)
 
 
 # ---- verifications ---------------------------------------------------------------------------
@@ -288,104 +296,100 @@ VERIFICATIONS = SPACE + "/verifications"
 
 
 @route(VERIFICATIONS + "/authenticity", "POST")
-def create_authenticity_verification(owner, space):
-    be = backend()
-    found = be.space(owner, space)
-    return with_chunks.dump(be.create_authenticity(found, load(create_authenticity_body))), 201
+def create_authenticity_verification(ctx, owner, space):
+    found = space_of(ctx, owner, space)
+    doc = verifications.create_authenticity(ctx.runtime, ctx.config, user(ctx), found,
+                                            load(create_authenticity_body))
+    return with_chunks.dump(verifications.shown(ctx.runtime, doc)), 201
 
 
 @route(SPACE + "/verify/authenticity", "GET", websocket=True)
-def stream_authenticity_verification(owner, space):
+def stream_authenticity_verification(ctx, owner, space):
     """The WebSocket of a streaming authenticity verification (mode ``websocket``)."""
-    be = backend()
-    found = be.space(owner, space)  # 401 / 403 / 404 are answered before the upgrade
-    settings = vendor_settings()
-    return websocket.accept(lambda ws: streaming.verify(ws, be, found, settings),
-                            max_message_size=settings["max_file_bytes"])
+    found = space_of(ctx, owner, space)  # 401 / 403 / 404 are answered before the upgrade
+    return websocket.accept(lambda ws: streaming.verify(ws, ctx, found),
+                            max_message_size=ctx.config.max_file_bytes)
 
 
 @route(VERIFICATIONS + "/identity", "POST")
-def create_identity_verification(owner, space):
-    be = backend()
-    found = be.space(owner, space)
+def create_identity_verification(ctx, owner, space):
+    found = space_of(ctx, owner, space)
     body = load(create_identity_verification_body)
-    return s.TYPE_SCHEMAS["identity"].dump(be.create_identity_verification(found, body)), 201
+    doc = verifications.create_identity(ctx.runtime, ctx.config, user(ctx), found, body)
+    return s.TYPE_SCHEMAS["identity"].dump(verifications.shown(ctx.runtime, doc)), 201
 
 
 @route(VERIFICATIONS + "/message", "POST")
-def create_message_verification(owner, space):
-    be = backend()
-    found = be.space(owner, space)
+def create_message_verification(ctx, owner, space):
+    found = space_of(ctx, owner, space)
     body = load(create_message_body)
-    return s.TYPE_SCHEMAS["message"].dump(be.create_message_verification(found, body)), 201
+    doc = verifications.create_message(ctx.runtime, ctx.config, user(ctx), found, body)
+    return s.TYPE_SCHEMAS["message"].dump(verifications.shown(ctx.runtime, doc)), 201
 
 
-def _list(vtype: str, owner: str, space: str):
-    be = backend()
-    found = be.space(owner, space)
-    q = query(listing.VERIFICATION_SORTS, scores=True)
-    return page(be.list_verifications(found, vtype, q), s.TYPE_SCHEMAS[vtype])
+def _list(ctx, vtype: str, owner: str, space: str):
+    found = space_of(ctx, owner, space)
+    q = query(paging.VERIFICATION_SORTS, scores=True)
+    return page(verifications.page(ctx.runtime, found, vtype, q), s.TYPE_SCHEMAS[vtype])
 
 
-def _get(vtype: str, owner: str, space: str, verification: str):
-    be = backend()
-    doc = be.verification(be.space(owner, space), vtype, verification)
-    if vtype == "authenticity":
-        return with_chunks.dump(be.verification_view(doc, with_chunks=True))
-    return s.TYPE_SCHEMAS[vtype].dump(be.verification_view(doc))
+def _get(ctx, vtype: str, owner: str, space: str, verification: str):
+    doc = verifications.find(ctx.runtime, space_of(ctx, owner, space), vtype, verification)
+    schema = with_chunks if vtype == "authenticity" else s.TYPE_SCHEMAS[vtype]
+    return schema.dump(verifications.shown(ctx.runtime, doc))
 
 
-def _update(vtype: str, owner: str, space: str, verification: str):
-    be = backend()
-    found = be.space(owner, space)
-    be.verification(found, vtype, verification, observe=False)
+def _update(ctx, vtype: str, owner: str, space: str, verification: str):
+    found = space_of(ctx, owner, space)
+    verifications.find(ctx.runtime, found, vtype, verification, observe=False)
     changes = load(update_verification_body)
-    return s.TYPE_SCHEMAS[vtype].dump(be.update_verification(found, vtype, verification, changes))
+    doc = verifications.update(ctx.runtime, found, vtype, verification, changes)
+    return s.TYPE_SCHEMAS[vtype].dump(verifications.shown(ctx.runtime, doc))
 
 
 @route(VERIFICATIONS + "/authenticity", "GET")
-def list_authenticity_verifications(owner, space):
-    return _list("authenticity", owner, space)
+def list_authenticity_verifications(ctx, owner, space):
+    return _list(ctx, "authenticity", owner, space)
 
 
 @route(VERIFICATIONS + "/authenticity/<verification>", "GET")
-def get_authenticity_verification(owner, space, verification):
-    return _get("authenticity", owner, space, verification)
+def get_authenticity_verification(ctx, owner, space, verification):
+    return _get(ctx, "authenticity", owner, space, verification)
 
 
 @route(VERIFICATIONS + "/authenticity/<verification>", "PATCH")
-def update_authenticity_verification(owner, space, verification):
-    return _update("authenticity", owner, space, verification)
+def update_authenticity_verification(ctx, owner, space, verification):
+    return _update(ctx, "authenticity", owner, space, verification)
 
 
 @route(VERIFICATIONS + "/identity", "GET")
-def list_identity_verifications(owner, space):
-    return _list("identity", owner, space)
+def list_identity_verifications(ctx, owner, space):
+    return _list(ctx, "identity", owner, space)
 
 
 @route(VERIFICATIONS + "/identity/<verification>", "GET")
-def get_identity_verification(owner, space, verification):
-    return _get("identity", owner, space, verification)
+def get_identity_verification(ctx, owner, space, verification):
+    return _get(ctx, "identity", owner, space, verification)
 
 
 @route(VERIFICATIONS + "/identity/<verification>", "PATCH")
-def update_identity_verification(owner, space, verification):
-    return _update("identity", owner, space, verification)
+def update_identity_verification(ctx, owner, space, verification):
+    return _update(ctx, "identity", owner, space, verification)
 
 
 @route(VERIFICATIONS + "/message", "GET")
-def list_message_verifications(owner, space):
-    return _list("message", owner, space)
+def list_message_verifications(ctx, owner, space):
+    return _list(ctx, "message", owner, space)
 
 
 @route(VERIFICATIONS + "/message/<verification>", "GET")
-def get_message_verification(owner, space, verification):
-    return _get("message", owner, space, verification)
+def get_message_verification(ctx, owner, space, verification):
+    return _get(ctx, "message", owner, space, verification)
 
 
 @route(VERIFICATIONS + "/message/<verification>", "PATCH")
-def update_message_verification(owner, space, verification):
-    return _update("message", owner, space, verification)
+def update_message_verification(ctx, owner, space, verification):
+    return _update(ctx, "message", owner, space, verification)
 
 
 # ---- vendor admin: credits (under /_admin/vendors/hiya/) -------------------------------------
@@ -398,26 +402,29 @@ def admin_error(err: AdminError):
     return {"error": err.message}, err.status
 
 
-def _credit_view(be: models.Backend, owner: str) -> dict:
-    allowance, spent = be.allowance(owner), be.spent(owner)
+def _credits(rt, config, owner: str) -> dict:
+    allowance = accounts.allowance(rt, config, owner)
+    spent = accounts.spent(rt, owner)
     return {"owner": owner, "allowance": allowance, "spent": spent,
             "remaining": max(0, allowance - spent)}
 
 
 @admin.get("/credits")
 def list_credits():
-    be = models.Backend(runtime(), runtime().settings.vendor_settings("hiya"), None)
-    return {"credits": [_credit_view(be, o) for o in models.owners(be.settings)]}
+    rt = runtime()
+    config = rt.settings.vendors["hiya"]
+    return {"credits": [_credits(rt, config, owner) for owner in config.owners]}
 
 
 @admin.put("/credits/<owner>")
 def set_credits(owner):
-    be = models.Backend(runtime(), runtime().settings.vendor_settings("hiya"), None)
-    if owner not in models.owners(be.settings):
+    rt = runtime()
+    config = rt.settings.vendors["hiya"]
+    if owner not in config.owners:
         raise AdminError(f"unknown owner {owner!r}", 404)
     body = request.get_json(silent=True)
     credits = body.get("credits") if isinstance(body, dict) else None
     if isinstance(credits, bool) or not isinstance(credits, int) or credits < 0:
         raise AdminError("send {\"credits\": n} with n a non-negative integer")
-    runtime().store.put_meta(f"hiya:credits:{owner}", {"allowance": be.spent(owner) + credits})
-    return _credit_view(be, owner)
+    accounts.set_remaining(rt, owner, credits)
+    return _credits(rt, config, owner)

@@ -1,17 +1,30 @@
 """Marshmallow schemas of the Hiya Audio Intelligence operations: request bodies named after the
-operations that load them, response resources named after the vendor's schemas."""
+operations that load them, response resources named after the vendor's schemas. Responses are
+dumped from the stored documents (``models``), with the resources they name resolved (the
+``*_ref`` keys)."""
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+import re
 
-from . import rules
+from marshmallow import RAISE, Schema, ValidationError, fields, post_dump, pre_dump, validate
 
+from .handles import HANDLE_MAX, is_handle
+from .iso8601 import format_duration, format_timestamp
+from .models.catalogue import MIN_AUDIOS_MAX, VOICEPRINT_MODELS
+from .models.verifications import primary_score
+from .models.voiceprints import state as voiceprint_state
+
+# DOCUMENTED lengths and formats of the request fields
+ALIAS_MAX = 100
+PASSWORD_MIN, PASSWORD_MAX = 8, 50
+MESSAGE_MAX = 200
+LANGUAGE_RE = re.compile(r"^[a-z]{2}$")
 HANDLE_MESSAGE = ("Must be 1 to 50 lowercase alphanumeric characters separated by hyphens.")
 
 
 def _handle(value) -> None:
-    if not rules.is_handle(value):
+    if not is_handle(value):
         raise ValidationError(HANDLE_MESSAGE)
 
 
@@ -20,7 +33,7 @@ def Handle(**kwargs) -> fields.String:
 
 
 def Alias(**kwargs) -> fields.String:
-    return fields.String(allow_none=True, validate=validate.Length(1, rules.ALIAS_MAX), **kwargs)
+    return fields.String(allow_none=True, validate=validate.Length(1, ALIAS_MAX), **kwargs)
 
 
 class StrictInteger(fields.Integer):
@@ -42,9 +55,9 @@ class Body(Schema):
 # ---- request bodies -----------------------------------------------------------------------
 
 class SignInBody(Body):
-    handle = fields.String(required=True, validate=validate.Length(1, rules.HANDLE_MAX))
+    handle = fields.String(required=True, validate=validate.Length(1, HANDLE_MAX))
     password = fields.String(required=True,
-                             validate=validate.Length(rules.PASSWORD_MIN, rules.PASSWORD_MAX))
+                             validate=validate.Length(PASSWORD_MIN, PASSWORD_MAX))
 
 
 class UpdateSpaceBody(Body):
@@ -81,7 +94,7 @@ class CreateVoiceprintBody(Body):
     identity = Handle(required=True)
     model = fields.String(required=True)  # any name: an unknown model is 404
     minAudios = StrictInteger(load_default=1,
-                              validate=validate.Range(1, rules.MIN_AUDIOS_MAX))
+                              validate=validate.Range(1, MIN_AUDIOS_MAX))
     alias = Alias()
 
 
@@ -101,8 +114,8 @@ class CreateIdentityVerificationBody(Body):
 class CreateMessageVerificationBody(Body):
     audio = Handle(required=True)
     language = fields.String(required=True, validate=validate.Regexp(
-        rules.LANGUAGE_RE, error="Must be a two-letter lowercase language code."))
-    message = fields.String(required=True, validate=validate.Length(1, rules.MESSAGE_MAX))
+        LANGUAGE_RE, error="Must be a two-letter lowercase language code."))
+    message = fields.String(required=True, validate=validate.Length(1, MESSAGE_MAX))
     model = fields.String(required=True)  # any name: an unknown model is 404
     alias = Alias()
 
@@ -118,15 +131,40 @@ class StreamAuthenticityInit(Body):
     audioFormat = fields.String()  # a hint; the emulator reads the format from the bytes
 
 
-# ---- response resources (dumped from the dicts models.py builds) ---------------------------
+# ---- response resources ---------------------------------------------------------------------
 
-Score = lambda: fields.Float(allow_none=True)  # noqa: E731
+def Score(**kwargs) -> fields.Float:
+    """A score in [0, 1], or null where there is none."""
+    return fields.Float(allow_none=True, **kwargs)
+
+
+class Timestamp(fields.Field):
+    """An epoch instant as Hiya writes it: ``2023-01-01T00:00:00.000000Z``."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else format_timestamp(value)
+
+
+class Duration(fields.Field):
+    """Seconds as an ISO-8601 duration: ``PT3.500S``."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return format_duration(value)
+
+
+class Inline(fields.Nested):
+    """A nested object whose fields are read from the enclosing object itself."""
+
+    _CHECK_ATTRIBUTE = False
+
+    def _serialize(self, nested_obj, attr, obj, **kwargs):
+        return super()._serialize(obj, attr, obj, **kwargs)
 
 
 class BearerToken(Schema):
     token = fields.String()
-    issuedAt = fields.String()
-    expiresAt = fields.String()
+    issuedAt = Timestamp(attribute="issued_at")
+    expiresAt = Timestamp(attribute="expires_at")
 
 
 class HandleAlias(Schema):
@@ -146,11 +184,11 @@ class Resource(Schema):
 
 class YourUser(Resource):
     email = fields.String()
-    emailVerified = fields.Boolean()
-    state = fields.String()
+    emailVerified = fields.Constant(True)
+    state = fields.Constant("verified")
     orgs = fields.Integer()
     spaces = fields.Integer()
-    createdAt = fields.String()
+    createdAt = Timestamp(attribute="created_at")
 
 
 class Owner(Schema):
@@ -160,59 +198,55 @@ class Owner(Schema):
 
 
 class Space(Resource):
-    owner = fields.Nested(Owner)
+    owner = fields.Nested(Owner, attribute="owner_ref")
     audios = fields.Integer()
     voiceprints = fields.Integer()
     verifications = fields.Integer()
     identities = fields.Integer()
-    createdAt = fields.String()
+    createdAt = Timestamp(attribute="created_at")
 
 
 class IdentitySummary(HandleAlias):
     pass
 
 
-class StatefulSummary(HandleAlias):
+class AudioSummary(HandleAlias):
     state = fields.String()
 
 
-class AudioSummary(StatefulSummary):
-    pass
-
-
-class VoiceprintSummary(StatefulSummary):
-    pass
+class VoiceprintSummary(HandleAlias):
+    state = fields.Function(voiceprint_state)
 
 
 class Audio(Resource):
     state = fields.String()
-    duration = fields.String()
-    voiceDuration = fields.String()
-    sampleRate = fields.Integer()
-    identity = fields.Nested(IdentitySummary, allow_none=True)
+    duration = Duration()
+    voiceDuration = Duration(attribute="voice")
+    sampleRate = fields.Integer(attribute="sample_rate")
+    identity = fields.Nested(IdentitySummary, attribute="identity_ref", allow_none=True)
     voiceprints = fields.Integer()
     verifications = fields.Integer()
-    createdAt = fields.String()
-    uploadedAt = fields.String()
+    createdAt = Timestamp(attribute="created_at")
+    uploadedAt = Timestamp(attribute="uploaded_at")
 
 
 class Identity(Resource):
     audios = fields.Integer()
     voiceprints = fields.Integer()
     verifications = fields.Integer()
-    createdAt = fields.String()
+    createdAt = Timestamp(attribute="created_at")
 
 
 class Voiceprint(Resource):
-    state = fields.String()
-    model = fields.String()
-    identity = fields.Nested(IdentitySummary, allow_none=True)
-    totalDuration = fields.String()
-    minAudios = fields.Integer()
-    audios = fields.Integer()
+    state = fields.Function(voiceprint_state)
+    model = fields.Function(lambda doc: VOICEPRINT_MODELS[doc["model"]].name)
+    identity = fields.Nested(IdentitySummary, attribute="identity_ref", allow_none=True)
+    totalDuration = Duration(attribute="voice")
+    minAudios = fields.Integer(attribute="min_audios")
+    audios = fields.Function(lambda doc: len(doc["audios"]))
     verifications = fields.Integer()
-    createdAt = fields.String()
-    computedAt = fields.String(allow_none=True)
+    createdAt = Timestamp(attribute="created_at")
+    computedAt = Timestamp(attribute="computed_at")
 
 
 class Verification(Resource):
@@ -220,10 +254,22 @@ class Verification(Resource):
     type = fields.String()
     state = fields.String()
     model = fields.String()
-    audio = fields.Nested(AudioSummary, allow_none=True)
-    score = Score()
-    createdAt = fields.String()
-    performedAt = fields.String()
+    audio = fields.Nested(AudioSummary, attribute="audio_ref", allow_none=True)
+    score = fields.Function(primary_score, allow_none=True)
+    createdAt = Timestamp(attribute="created_at")
+    performedAt = Timestamp(attribute="performed_at")
+
+
+class _Deprecated(Schema):
+    """A resource of the deprecated authenticity models, which alone show ``score`` and
+    ``subscores`` (the object dumped says so in ``deprecated``)."""
+
+    @post_dump(pass_original=True)
+    def _deprecated_fields(self, data, original, **kwargs):
+        if not original["deprecated"]:
+            data.pop("score", None)
+            data.pop("subscores", None)
+        return data
 
 
 class AuthenticitySubscores(Schema):
@@ -236,74 +282,104 @@ class AuthenticityScores(Schema):
     replay = Score()
 
 
-class AuthenticityVerificationChunk(Schema):
-    startTime = fields.String()
-    endTime = fields.String()
+class ChunkScores(Schema):
+    synthesis = Score(attribute="score")
+
+
+class AuthenticityVerificationChunk(_Deprecated):
+    startTime = Duration(attribute="start")
+    endTime = Duration(attribute="end")
     label = fields.String()
-    duration = fields.String()
-    voiceDuration = fields.String()
+    duration = fields.Function(lambda chunk: format_duration(chunk["end"] - chunk["start"]))
+    voiceDuration = Duration(attribute="voice")
     score = Score()
-    subscores = fields.Nested(AuthenticitySubscores)
-    scores = fields.Nested(AuthenticityScores)
+    subscores = Inline(AuthenticitySubscores)
+    scores = Inline(ChunkScores)
 
 
-class _AuthenticityVerificationBase(Resource):
+class _Scored(Resource):
+    """A verification's scores show once it is performed: null before, and on error."""
+
+    @pre_dump
+    def _scores_once_performed(self, doc, **kwargs):
+        if doc["state"] == "performed":
+            return doc
+        return {**doc, "synthesis": None, "replay": None, "identity_score": None,
+                "message_score": None, "partial_spoof": False}
+
+
+class _AuthenticityVerificationBase(_Deprecated, _Scored):
     state = fields.String()
-    mode = fields.String()
+    mode = fields.String(dump_default="restApi")  # VerificationMode: restApi | websocket
     model = fields.String()
-    audio = fields.Nested(AudioSummary, allow_none=True)
-    duration = fields.String()
-    voiceDuration = fields.String()
-    score = Score()
-    subscores = fields.Nested(AuthenticitySubscores)
-    scores = fields.Nested(AuthenticityScores)
-    partialSpoof = fields.Boolean()
+    audio = fields.Nested(AudioSummary, attribute="audio_ref", allow_none=True)
+    duration = Duration()
+    voiceDuration = Duration(attribute="voice")
+    score = Score(attribute="synthesis")
+    subscores = Inline(AuthenticitySubscores)
+    scores = Inline(AuthenticityScores)
+    partialSpoof = fields.Boolean(attribute="partial_spoof")
+
+    @pre_dump
+    def _scores_once_performed(self, doc, **kwargs):
+        """Chunks, too, show once the verification is settled, each scored once performed
+        (beside the verification's replay score, for the deprecated models)."""
+        scored = doc["state"] == "performed"
+        settled = doc["state"] in ("performed", "performedWithoutScore")
+        doc = super()._scores_once_performed(doc, **kwargs)
+        chunks = []
+        for chunk in doc["chunks"] if settled else []:
+            score = chunk["score"] if scored else None
+            chunks.append({**chunk, "score": score, "synthesis": score,
+                           "replay": doc["replay"] if score is not None else None,
+                           "deprecated": doc["deprecated"]})
+        return {**doc, "chunks": chunks}
 
 
 class AuthenticityVerification(_AuthenticityVerificationBase):
-    chunks = fields.Integer()
-    createdAt = fields.String()
-    performedAt = fields.String()
+    chunks = fields.Function(lambda doc: len(doc["chunks"]))
+    createdAt = Timestamp(attribute="created_at")
+    performedAt = Timestamp(attribute="performed_at")
 
 
 class AuthenticityVerificationWithChunks(_AuthenticityVerificationBase):
     chunks = fields.List(fields.Nested(AuthenticityVerificationChunk))
-    createdAt = fields.String()
-    performedAt = fields.String()
+    createdAt = Timestamp(attribute="created_at")
+    performedAt = Timestamp(attribute="performed_at")
 
 
 class IdentityScores(Schema):
-    identity = Score()
+    identity = Score(attribute="identity_score")
     synthesis = Score()
     replay = Score()
 
 
-class IdentityVerification(Resource):
+class IdentityVerification(_Scored):
     state = fields.String()
     model = fields.String()
-    audio = fields.Nested(AudioSummary, allow_none=True)
-    identity = fields.Nested(IdentitySummary, allow_none=True)
-    voiceprint = fields.Nested(VoiceprintSummary, allow_none=True)
-    score = Score()
-    scores = fields.Nested(IdentityScores)
-    createdAt = fields.String()
-    performedAt = fields.String()
+    audio = fields.Nested(AudioSummary, attribute="audio_ref", allow_none=True)
+    identity = fields.Nested(IdentitySummary, attribute="identity_ref", allow_none=True)
+    voiceprint = fields.Nested(VoiceprintSummary, attribute="voiceprint_ref", allow_none=True)
+    score = Score(attribute="identity_score")
+    scores = Inline(IdentityScores)
+    createdAt = Timestamp(attribute="created_at")
+    performedAt = Timestamp(attribute="performed_at")
 
 
 class MessageScores(Schema):
-    message = Score()
+    message = Score(attribute="message_score")
 
 
-class MessageVerification(Resource):
+class MessageVerification(_Scored):
     state = fields.String()
     model = fields.String()
-    audio = fields.Nested(AudioSummary, allow_none=True)
+    audio = fields.Nested(AudioSummary, attribute="audio_ref", allow_none=True)
     message = fields.String()
     language = fields.String()
-    score = Score()
-    scores = fields.Nested(MessageScores)
-    createdAt = fields.String()
-    performedAt = fields.String()
+    score = Score(attribute="message_score")
+    scores = Inline(MessageScores)
+    createdAt = Timestamp(attribute="created_at")
+    performedAt = Timestamp(attribute="performed_at")
 
 
 class RecordActor(HandleAlias):
@@ -320,14 +396,14 @@ class RecordSpace(HandleAlias):
 
 class VerificationRecord(Schema):
     id = fields.String()
-    handle = fields.String()
-    actor = fields.Nested(RecordActor)
+    handle = fields.Function(lambda rec: rec["id"])  # a record's handle is its id
+    actor = fields.Nested(RecordActor, attribute="actor_ref")
     type = fields.String()
     model = fields.String()
-    verification = fields.Nested(RecordVerification)
-    space = fields.Nested(RecordSpace)
-    owner = fields.Nested(Owner)
-    performedAt = fields.String()
+    verification = fields.Nested(RecordVerification, attribute="verification_ref")
+    space = fields.Nested(RecordSpace, attribute="space_ref")
+    owner = fields.Nested(Owner, attribute="owner_ref")
+    performedAt = Timestamp(attribute="performed_at")
 
 
 TYPE_SCHEMAS = {"authenticity": AuthenticityVerification(),

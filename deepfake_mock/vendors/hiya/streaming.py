@@ -22,49 +22,51 @@ from marshmallow import ValidationError
 from ...core import jsonbody
 from ...core.errors import VendorError
 from ...core.spool import SpoolWriter, TooLarge
-from . import models
 from . import schemas as s
+from .errors import error
+from .models import verifications
 
 init_message = s.StreamAuthenticityInit()
-chunk_resource = s.AuthenticityVerificationChunk()
+with_chunks = s.AuthenticityVerificationWithChunks()
 verification_resource = s.AuthenticityVerification()
 CLOSE = {"type": "close"}
 
 
-def verify(ws, backend: models.Backend, space: dict, settings) -> None:
-    """Run one streaming verification on the open WebSocket ``ws``."""
+def verify(ws, ctx, space: dict) -> None:
+    """Run one streaming verification on the open WebSocket ``ws``, for the request ``ctx``
+    that opened it, in ``space``."""
     try:
-        model = backend.authenticity_model(_init(_receive(ws, settings))["model"])
-        doc = _verify_stream(ws, backend, space, model, settings)
+        model = verifications.authenticity_model(_init(_receive(ws, ctx))["model"])
+        doc = _verify_stream(ws, ctx, space, model)
     except VendorError as err:
         _send(ws, {"type": "error", "message": err.message})
         return
-    view = backend.verification_view(doc, with_chunks=True)
-    for chunk in view["chunks"]:
-        _send(ws, {"type": "chunk", "chunk": chunk_resource.dump(chunk)})
-    _send(ws, {"type": "verification",
-               "verification": verification_resource.dump(backend.verification_view(doc))})
+    shown = verifications.shown(ctx.runtime, doc)
+    for chunk in with_chunks.dump(shown)["chunks"]:
+        _send(ws, {"type": "chunk", "chunk": chunk})
+    _send(ws, {"type": "verification", "verification": verification_resource.dump(shown)})
 
 
-def _verify_stream(ws, backend, space, model, settings) -> dict:
+def _verify_stream(ws, ctx, space: dict, model) -> dict:
     """Spool the binary messages until the client's close, then verify what arrived."""
-    writer = SpoolWriter(backend.rt.spool_dir, limit=settings["max_file_bytes"])
+    writer = SpoolWriter(ctx.runtime.spool_dir, limit=ctx.config.max_file_bytes)
     try:
-        while not _is_close(message := _receive(ws, settings)):
+        while not _is_close(message := _receive(ws, ctx)):
             if not isinstance(message, bytes):
-                raise models.error(400)
+                raise error(400)
             writer.write(message)
-        return backend.stream_authenticity(space, model, writer.finish())
+        return verifications.stream_authenticity(ctx.runtime, ctx.config, ctx.principal["user"],
+                                                 space, model, writer.finish())
     except TooLarge:
-        raise models.error(413) from None
+        raise error(413) from None
     finally:
         writer.discard()
 
 
-def _receive(ws, settings) -> str | bytes:
-    message = ws.receive(timeout=settings["stream_idle_seconds"])
+def _receive(ws, ctx) -> str | bytes:
+    message = ws.receive(timeout=ctx.config.stream_idle_seconds)
     if message is None:
-        raise models.error(408)
+        raise error(408)
     return message
 
 
@@ -75,7 +77,7 @@ def _init(message) -> dict:
             raise ValueError("the init message is text")
         return init_message.load(jsonbody.loads(message))
     except (ValueError, ValidationError):
-        raise models.error(400) from None
+        raise error(400) from None
 
 
 def _is_close(message) -> bool:

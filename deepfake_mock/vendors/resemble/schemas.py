@@ -1,4 +1,5 @@
-"""Marshmallow schemas of Resemble's requests, named after the operations.
+"""Marshmallow schemas of Resemble's requests and responses, named after the operations and
+the spec's objects (openapi/resemble.yaml).
 
 JSON bodies are strict about types (a boolean is ``true``/``false``, never ``"true"``); multipart
 form fields are text, so their schemas parse ``"true"``/``"2"``/``"1.5"``. A JSON ``null`` means
@@ -12,10 +13,11 @@ from __future__ import annotations
 import math
 import re
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (EXCLUDE, RAISE, Schema, ValidationError, fields, post_dump, validate,
+                         validates_schema)
 
-from .uploads import URL_PATTERN
-
+# ASCII ranges, not \s: the spec's pattern must read the same in ECMA and Python regexes
+URL_PATTERN = re.compile(r"^https?://[^\x00-\x20\x7f/?#]+([/?#][^\x00-\x20\x7f]*)?$")
 TRUE_WORDS = frozenset({"true", "1", "yes", "on", "t", "y"})
 FALSE_WORDS = frozenset({"false", "0", "no", "off", "f", "n"})
 INT_TEXT = re.compile(r"^\s*[+-]?\d+\s*$")
@@ -252,28 +254,209 @@ class PageQuery(_Base):
 
 
 # --- responses ---------------------------------------------------------------------------------
-# Items are built by the models in the vendor's key order; the envelopes are declared here.
+# Declared in the vendor's key order; the items are made by the models. Objects the spec leaves
+# open (``additionalProperties: true``) keep the keys a verdict rule adds, after their own.
 
-class CreateDetectionResponse(Schema):
-    success = fields.Boolean(required=True)
-    item = fields.Dict(required=True)
-
-
-
-class PageResponse(Schema):
-    success = fields.Boolean(required=True)
-    page = fields.Integer(required=True)
-    num_pages = fields.Integer(required=True)
-    page_size = fields.Integer(required=True)
-    total_count = fields.Integer(required=True)
-    items = fields.List(fields.Dict(), required=True)
+class _Open(Schema):
+    @post_dump(pass_original=True)
+    def _keep_extra_keys(self, data, original, **kwargs):
+        for key, value in original.items():
+            if key not in self.fields and key not in data:
+                data[key] = value
+        return data
 
 
-class CreateSecureUploadResponse(Schema):
-    success = fields.Boolean(required=True)
-    token = fields.String(required=True)
+Score = fields.Raw       # a decimal string, or a number with score_format "number"
+Description = fields.Raw  # prose, or an object of named findings
 
 
-class ItemResponse(Schema):
-    success = fields.Boolean(required=True)
-    item = fields.Dict(required=True)
+class AudioMetrics(_Open):
+    label = fields.String()
+    score = fields.List(Score())
+    consistency = Score()
+    aggregated_score = Score()
+    image = fields.String()
+
+
+class IflResult(Schema):
+    score = fields.Float()
+    heatmap = fields.String()
+
+
+class ReverseSearchSource(Schema):
+    url = fields.String()
+    title = fields.String()
+    reason = fields.String()
+    verdict = fields.String()
+    similarity = fields.Float()
+
+
+class ImageMetrics(_Open):
+    type = fields.String()
+    label = fields.String()
+    image = fields.String()
+    score = fields.Float()
+    children = fields.List(fields.Raw())
+    ifl = fields.Nested(IflResult)
+    reverse_image_search_sources = fields.List(fields.Nested(ReverseSearchSource))
+
+
+class VideoNode(_Open):
+    type = fields.String()
+    conclusion = fields.String()
+    score = fields.Float()
+    certainty = fields.Float()
+    certainty_percent = fields.String(data_key="certainty (%)", attribute="certainty (%)")
+
+
+class ImageResultNode(VideoNode):
+    timestamp = fields.Float()
+    children = fields.List(fields.Nested(VideoNode))
+
+
+class VideoResultNode(VideoNode):
+    children = fields.List(fields.Nested(ImageResultNode))
+
+
+class VideoMetrics(_Open):
+    label = fields.String()
+    score = fields.Float()
+    certainty = fields.Float()
+    treeview = fields.String()
+    children = fields.List(fields.Nested(VideoResultNode))
+
+
+class EmbeddedIntelligence(Schema):
+    uuid = fields.String()
+    description = Description()
+    created_at = fields.String()
+    detect_uuid = fields.String()
+
+
+class TracingResult(Schema):
+    label = fields.String()
+    error_message = fields.String(allow_none=True)
+
+
+class DetectItem(_Open):
+    uuid = fields.String()
+    media_type = fields.String()
+    status = fields.String()
+    duration = Score()
+    metrics = fields.Nested(AudioMetrics, allow_none=True)
+    image_metrics = fields.Nested(ImageMetrics, allow_none=True)
+    video_metrics = fields.Nested(VideoMetrics, allow_none=True)
+    intelligence = fields.Nested(EmbeddedIntelligence, allow_none=True)
+    audio_source_tracing = fields.Nested(TracingResult, allow_none=True)
+    url = fields.String(allow_none=True)
+    audio_url = fields.String(allow_none=True)
+    filename = fields.String(allow_none=True)
+    visualize = fields.Boolean()
+    audio_source_tracing_enabled = fields.Boolean()
+    use_ood_detector = fields.Boolean()
+    extra_params = fields.Dict()
+    error_message = fields.String(allow_none=True)
+    zero_retention_mode = fields.Boolean()
+    media_redacted = fields.Boolean()
+    media_deleted = fields.Boolean()
+    file_deleted_at = fields.String(allow_none=True)
+    pipeline = fields.String(allow_none=True)
+    created_at = fields.String()
+    updated_at = fields.String()
+
+
+class BatchItem(_Open):
+    uuid = fields.String()
+    status = fields.String()
+    total_files = fields.Integer()
+    completed_count = fields.Integer()
+    failed_count = fields.Integer()
+    created_at = fields.String()
+    detect_uuids = fields.List(fields.String())
+
+
+class Question(Schema):
+    uuid = fields.String()
+    detect_uuid = fields.String()
+    query = fields.String()
+    answer = fields.String(allow_none=True)
+    status = fields.String()
+    error_message = fields.String(allow_none=True)
+    created_at = fields.String()
+    updated_at = fields.String()
+
+
+class AudioSourceTracing(Schema):
+    uuid = fields.String()
+    results = fields.Nested(TracingResult)
+    created_at = fields.String()
+    detect_uuid = fields.String()
+
+
+class IntelligenceRecord(Schema):
+    uuid = fields.String()
+    description = Description(allow_none=True)
+    created_at = fields.String()
+    detect_uuid = fields.String(allow_none=True)
+    media_type = fields.String()
+
+
+class AcceptedIntelligence(Schema):
+    """The 202 item of an asynchronous run: the record before its description exists."""
+
+    uuid = fields.String()
+    media_type = fields.String()
+    created_at = fields.String()
+    detect_uuid = fields.String(allow_none=True)
+
+
+class WatermarkMetrics(Schema):
+    has_watermark = fields.Boolean()
+    confidence = fields.Float()
+
+
+class WatermarkItem(_Open):
+    uuid = fields.String()
+    media_type = fields.String()
+    source_media_url = fields.String()
+    metrics = fields.Nested(WatermarkMetrics, allow_none=True)
+    watermarked_media = fields.String(allow_none=True)
+    created_at = fields.String()
+    updated_at = fields.String()
+
+
+def _envelope(item: type[Schema], name: str) -> type[Schema]:
+    """``{"success": true, "item": <item>}``."""
+    return Schema.from_dict({"success": fields.Boolean(), "item": fields.Nested(item)}, name=name)
+
+
+def _page(item: type[Schema], name: str) -> type[Schema]:
+    """A page of a list endpoint."""
+    return Schema.from_dict({
+        "success": fields.Boolean(), "page": fields.Integer(), "num_pages": fields.Integer(),
+        "page_size": fields.Integer(), "total_count": fields.Integer(),
+        "items": fields.List(fields.Nested(item))}, name=name)
+
+
+DetectResponse = _envelope(DetectItem, "DetectResponse")
+DetectPage = _page(DetectItem, "DetectPage")
+BatchResponse = _envelope(BatchItem, "BatchResponse")
+QuestionResponse = _envelope(Question, "QuestionResponse")
+TracingResponse = _envelope(AudioSourceTracing, "TracingResponse")
+TracingPage = _page(AudioSourceTracing, "TracingPage")
+IntelligencePage = _page(IntelligenceRecord, "IntelligencePage")
+AcceptedIntelligenceResponse = _envelope(AcceptedIntelligence, "AcceptedIntelligenceResponse")
+WatermarkResponse = _envelope(WatermarkItem, "WatermarkResponse")
+
+
+class IntelligenceResponse(Schema):
+    """A record, and on a failed asynchronous run's callback the vendor's ``error``."""
+
+    success = fields.Boolean()
+    item = fields.Nested(IntelligenceRecord)
+    error = fields.String()
+
+
+class SecureUploadResponse(Schema):
+    success = fields.Boolean()
+    token = fields.String()

@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 
 from deepfake_mock import create_app
 from deepfake_mock.testing import media
-from deepfake_mock.vendors.hiya import rules
+from deepfake_mock.vendors.hiya.handles import is_handle
+from deepfake_mock.vendors.hiya.iso8601 import parse_duration
 
 V1 = "/hiya/v1"
 SPACE = f"{V1}/spaces/user-a/main"
@@ -218,7 +219,7 @@ def test_create_audio_with_base64_file_reads_the_real_bytes(client):
     r = create_audio(client, pcm_wav([("tone", 2.0), ("silence", 1.5)]), alias="Call 42")
     assert r.status_code == 201
     body = r.json
-    assert body["handle"] == body["id"] and rules.is_handle(body["handle"])
+    assert body["handle"] == body["id"] and is_handle(body["handle"])
     assert body["alias"] == "Call 42"
     assert body["state"] == "available"
     assert body["duration"] == "PT3.500S"
@@ -234,7 +235,7 @@ def test_compressed_formats_are_decoded(client, fmt, rate):
     r = create_audio(client, media.audio(fmt, seconds=3, sample_rate=rate))
     assert r.status_code == 201 and r.json["state"] == "available"
     assert r.json["sampleRate"] == rate
-    assert abs(rules.parse_duration(r.json["duration"]) - 3.0) < 0.1
+    assert abs(parse_duration(r.json["duration"]) - 3.0) < 0.1
 
 
 def test_audio_without_file_awaits_one_then_takes_raw_bytes(client, admin):

@@ -12,7 +12,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from deepfake_mock.testing import media
-from deepfake_mock.vendors.hiya import analysis, listing, rules
+from deepfake_mock.vendors.hiya import analysis, handles, iso8601, paging
+from deepfake_mock.vendors.hiya.models import catalogue
+from deepfake_mock.vendors.hiya.schemas import UpdateAudioBody
 
 
 # --- media helpers -------------------------------------------------------------------------
@@ -56,33 +58,33 @@ def analyse(data: bytes, tmp_path) -> analysis.AudioAnalysis | None:
 @pytest.mark.parametrize("value", ["a", "audio-a", "th1s-1s-a-handle", "0", "x" * 50,
                                    "986b0cc0-e559-47a1-8226-bedf5002371f"])
 def test_valid_handles(value):
-    assert rules.is_handle(value)
+    assert handles.is_handle(value)
 
 
 @pytest.mark.parametrize("value", ["", "Audio-a", "audio a", "audio_a", "-a", "a-", "a--b",
                                    "x" * 51, "é", None, 5, "a\n"])
 def test_invalid_handles(value):
-    assert not rules.is_handle(value)
+    assert not handles.is_handle(value)
 
 
-@given(st.from_regex(rules.HANDLE_PATTERN, fullmatch=True).filter(lambda s: len(s) <= 50))
+@given(st.from_regex(handles.HANDLE_PATTERN, fullmatch=True).filter(lambda s: len(s) <= 50))
 @settings(max_examples=50)
 def test_every_pattern_match_up_to_50_chars_is_a_handle(value):
-    assert rules.is_handle(value)
+    assert handles.is_handle(value)
 
 
 @pytest.mark.parametrize("value, ok", [(None, True), ("A", True), ("x" * 100, True),
                                        ("", False), ("x" * 101, False), (3, False)])
 def test_aliases(value, ok):
-    assert rules.is_alias(value) is ok
+    assert (not UpdateAudioBody().validate({"alias": value})) is ok
 
 
 # --- timestamps ----------------------------------------------------------------------------
 
 def test_timestamp_has_microseconds_and_z():
-    assert rules.format_timestamp(1672531200.0) == "2023-01-01T00:00:00.000000Z"
-    assert rules.format_timestamp(1672531200.123456) == "2023-01-01T00:00:00.123456Z"
-    assert rules.format_timestamp(1672531199.9999996) == "2023-01-01T00:00:00.000000Z"
+    assert iso8601.format_timestamp(1672531200.0) == "2023-01-01T00:00:00.000000Z"
+    assert iso8601.format_timestamp(1672531200.123456) == "2023-01-01T00:00:00.123456Z"
+    assert iso8601.format_timestamp(1672531199.9999996) == "2023-01-01T00:00:00.000000Z"
 
 
 @pytest.mark.parametrize("text, epoch", [
@@ -94,13 +96,13 @@ def test_timestamp_has_microseconds_and_z():
     ("2023-01-01T00:00:00.5z", 1672531200.5),
 ])
 def test_parse_timestamp(text, epoch):
-    assert rules.parse_timestamp(text) == pytest.approx(epoch)
+    assert iso8601.parse_timestamp(text) == pytest.approx(epoch)
 
 
 @pytest.mark.parametrize("text", ["", "yesterday", "2023-13-01T00:00:00Z", "1672531200"])
 def test_parse_timestamp_rejects(text):
     with pytest.raises(ValueError):
-        rules.parse_timestamp(text)
+        iso8601.parse_timestamp(text)
 
 
 @given(st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2200, 1, 1),
@@ -108,9 +110,9 @@ def test_parse_timestamp_rejects(text):
 @settings(max_examples=50)
 def test_timestamp_round_trip(moment):
     epoch = moment.timestamp()
-    text = rules.format_timestamp(epoch)
+    text = iso8601.format_timestamp(epoch)
     assert text.endswith("Z") and len(text.split(".")[1]) == 7
-    assert rules.parse_timestamp(text) == pytest.approx(epoch, abs=1e-6)
+    assert iso8601.parse_timestamp(text) == pytest.approx(epoch, abs=1e-6)
 
 
 # --- durations -----------------------------------------------------------------------------
@@ -121,50 +123,50 @@ def test_timestamp_round_trip(moment):
     (59.9996, "PT1M"),
 ])
 def test_format_duration(seconds, text):
-    assert rules.format_duration(seconds) == text
+    assert iso8601.format_duration(seconds) == text
 
 
 @pytest.mark.parametrize("bad", [-1, float("nan"), float("inf"), None])
 def test_format_duration_rejects(bad):
     with pytest.raises(ValueError):
-        rules.format_duration(bad)
+        iso8601.format_duration(bad)
 
 
 @given(st.integers(min_value=0, max_value=10 * 3600 * 1000))
 @settings(max_examples=100)
 def test_duration_round_trip(millis):
-    text = rules.format_duration(millis / 1000)
-    assert rules.parse_duration(text) == pytest.approx(millis / 1000)
+    text = iso8601.format_duration(millis / 1000)
+    assert iso8601.parse_duration(text) == pytest.approx(millis / 1000)
 
 
 @pytest.mark.parametrize("text", ["", "PT", "P1D", "3.5", "PT3,5S", "pt3s"])
 def test_parse_duration_rejects(text):
     with pytest.raises(ValueError):
-        rules.parse_duration(text)
+        iso8601.parse_duration(text)
 
 
 # --- models --------------------------------------------------------------------------------
 
 def test_model_catalogue():
-    phone = rules.AUTHENTICITY_MODELS["phone"]
+    phone = catalogue.AUTHENTICITY_MODELS["phone"]
     assert phone.name == "phone/v1" and not phone.deprecated_fields
     assert not phone.unmet(3.5, 8000, 3.0)
     assert phone.unmet(3.5, 7999, 3.0)
     assert phone.unmet(120.5, 8000, 3.0)
     assert not phone.unmet(120.0, 8000, 3.0)
     assert not phone.unmet(3.5, 8000, 0.0)  # authenticity scores no chunk instead
-    digital = rules.AUTHENTICITY_MODELS["digital"]
+    digital = catalogue.AUTHENTICITY_MODELS["digital"]
     assert digital.unmet(10, 8000, 3.0) and not digital.unmet(10, 16000, 3.0)
-    for identity in rules.IDENTITY_MODELS.values():  # DOCUMENTED: at least 1.5 s of voice
+    for identity in catalogue.IDENTITY_MODELS.values():  # DOCUMENTED: at least 1.5 s of voice
         rate = identity.min_sample_rate
         assert identity.unmet(3.5, rate, 1.49) and not identity.unmet(3.5, rate, 1.5)
-    assert not rules.MESSAGE_MODELS["default"].unmet(3.5, 8000, 0.0)
-    assert rules.AUTHENTICITY_MODELS["default"].deprecated_fields
-    assert rules.AUTHENTICITY_MODELS["telephone"].deprecated_fields
-    assert rules.IDENTITY_MODELS["phone"].name == "phone/v1.1"
-    assert rules.IDENTITY_MODELS["default"].min_sample_rate == 16000
-    assert rules.VOICEPRINT_MODELS["default"].min_sample_rate == 8000
-    assert rules.MESSAGE_MODELS["default"].name == "default/v1"
+    assert not catalogue.MESSAGE_MODELS["default"].unmet(3.5, 8000, 0.0)
+    assert catalogue.AUTHENTICITY_MODELS["default"].deprecated_fields
+    assert catalogue.AUTHENTICITY_MODELS["telephone"].deprecated_fields
+    assert catalogue.IDENTITY_MODELS["phone"].name == "phone/v1.1"
+    assert catalogue.IDENTITY_MODELS["default"].min_sample_rate == 16000
+    assert catalogue.VOICEPRINT_MODELS["default"].min_sample_rate == 8000
+    assert catalogue.MESSAGE_MODELS["default"].name == "default/v1"
 
 
 # --- voice analysis ------------------------------------------------------------------------
@@ -298,15 +300,15 @@ def items():
 
 
 def test_parse_query_defaults_and_values():
-    q = listing.parse_query({}, listing.VERIFICATION_SORTS, scores=True)
-    assert q == listing.ListQuery()
-    q = listing.parse_query({"page": "2", "page-size": "50", "sort": "handle", "search": "x",
+    q = paging.parse_query({}, paging.VERIFICATION_SORTS, scores=True)
+    assert q == paging.ListQuery()
+    q = paging.parse_query({"page": "2", "page-size": "50", "sort": "handle", "search": "x",
                              "after": "2023-01-01T00:00:00.000000Z", "min-score": "0.5",
-                             "max-score": "1", "unknown": "1"}, listing.VERIFICATION_SORTS,
+                             "max-score": "1", "unknown": "1"}, paging.VERIFICATION_SORTS,
                             scores=True)
     assert (q.page, q.page_size, q.sort, q.search, q.min_score, q.max_score) == (2, 50, "handle", "x", 0.5, 1.0)
     assert q.after == 1672531200.0
-    assert listing.parse_query({}, listing.RECORD_SORTS).sort == "performedAt"
+    assert paging.parse_query({}, paging.RECORD_SORTS).sort == "performedAt"
 
 
 @pytest.mark.parametrize("args, bad", [
@@ -318,43 +320,43 @@ def test_parse_query_defaults_and_values():
     ({"min-score": "-0.1"}, "min-score"),
 ])
 def test_parse_query_rejects(args, bad):
-    with pytest.raises(listing.QueryError) as info:
-        listing.parse_query(args, listing.VERIFICATION_SORTS, scores=True)
+    with pytest.raises(paging.QueryError) as info:
+        paging.parse_query(args, paging.VERIFICATION_SORTS, scores=True)
     assert list(info.value.errors) == [bad]
 
 
 def test_score_params_ignored_where_no_scores():
-    q = listing.parse_query({"min-score": "bad"}, listing.AUDIO_SORTS)
+    q = paging.parse_query({"min-score": "bad"}, paging.AUDIO_SORTS)
     assert q.min_score is None
 
 
 def test_select_sorts_ascending_and_filters():
-    q = listing.ListQuery
-    assert [i["handle"] for i in listing.select(items(), q())] == ["c-audio", "a-audio", "b-audio"]
-    assert [i["handle"] for i in listing.select(items(), q(sort="handle"))] == ["a-audio", "b-audio", "c-audio"]
-    assert [i["handle"] for i in listing.select(items(), q(sort="performedAt"))] == ["b-audio", "a-audio", "c-audio"]
-    assert [i["handle"] for i in listing.select(items(), q(search="CALL"))] == ["c-audio"]
-    assert [i["handle"] for i in listing.select(items(), q(search="a-aud"))] == ["a-audio"]
-    assert [i["handle"] for i in listing.select(items(), q(after=200.0))] == ["a-audio", "b-audio"]
-    assert [i["handle"] for i in listing.select(items(), q(before=200.0))] == ["c-audio", "a-audio"]
-    assert [i["handle"] for i in listing.select(items(), q(min_score=0.2))] == ["c-audio", "b-audio"]
-    assert [i["handle"] for i in listing.select(items(), q(max_score=0.5))] == ["b-audio"]
-    by_performed = listing.select(items(), q(after=150.0), date_field="performedAt")
+    q = paging.ListQuery
+    assert [i["handle"] for i in paging.select(items(), q())] == ["c-audio", "a-audio", "b-audio"]
+    assert [i["handle"] for i in paging.select(items(), q(sort="handle"))] == ["a-audio", "b-audio", "c-audio"]
+    assert [i["handle"] for i in paging.select(items(), q(sort="performedAt"))] == ["b-audio", "a-audio", "c-audio"]
+    assert [i["handle"] for i in paging.select(items(), q(search="CALL"))] == ["c-audio"]
+    assert [i["handle"] for i in paging.select(items(), q(search="a-aud"))] == ["a-audio"]
+    assert [i["handle"] for i in paging.select(items(), q(after=200.0))] == ["a-audio", "b-audio"]
+    assert [i["handle"] for i in paging.select(items(), q(before=200.0))] == ["c-audio", "a-audio"]
+    assert [i["handle"] for i in paging.select(items(), q(min_score=0.2))] == ["c-audio", "b-audio"]
+    assert [i["handle"] for i in paging.select(items(), q(max_score=0.5))] == ["b-audio"]
+    by_performed = paging.select(items(), q(after=150.0), date_field="performedAt")
     assert [i["handle"] for i in by_performed] == ["c-audio", "a-audio"]
 
 
 def test_select_keeps_creation_order_on_ties():
     same = [{"handle": f"h{i}", "alias": None, "createdAt": 5.0} for i in range(5)]
-    assert listing.select(same, listing.ListQuery()) == same
+    assert paging.select(same, paging.ListQuery()) == same
 
 
 def test_paginate_headers():
-    page, headers = listing.paginate(list(range(45)), 3, 20)
+    page, headers = paging.paginate(list(range(45)), 3, 20)
     assert page == list(range(40, 45))
     assert headers == {"Page-Total": "3", "Page-Size": "20", "Page-Current": "3", "Item-Total": "45"}
-    page, headers = listing.paginate(list(range(45)), 4, 20)
+    page, headers = paging.paginate(list(range(45)), 4, 20)
     assert page == [] and headers["Page-Total"] == "3" and headers["Page-Current"] == "4"
-    page, headers = listing.paginate([], 1, 20)
+    page, headers = paging.paginate([], 1, 20)
     assert page == [] and headers["Page-Total"] == "0" and headers["Item-Total"] == "0"
 
 
@@ -365,7 +367,7 @@ def test_pages_partition_the_items(total, size):
     pages = math.ceil(total / size)
     collected = []
     for page in range(1, pages + 2):
-        chunk, headers = listing.paginate(data, page, size)
+        chunk, headers = paging.paginate(data, page, size)
         assert int(headers["Page-Total"]) == pages
         collected += chunk
     assert collected == data

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import os
 
-from ...core.spool import SpoolWriter, discard
-from . import files as served
-from .models import (FILE_PREFIX, SAFE_EXT, VENDOR, error, iso, media_from_url,
-                     normalize_uuid, stamp_settled, unit_of)
-from .uploads import extension_of
+from ....core.spool import SpoolWriter, discard
+from ..errors import error
+from . import (FILE_PREFIX, VENDOR, files as served, intake, iso, normalize_uuid, stamp_settled,
+               unit_of)
 
 DETECT = "watermark_detect"
 APPLY = "watermark_apply"
@@ -26,7 +25,6 @@ STATES = ("processing",)
 DEFAULT_MESSAGE = "resembleai"
 TAG = b"\nresemble-watermark:"
 TAIL_BYTES = 4096
-NOT_FOUND = "Not found"
 EXTENSIONS = {"audio": "wav", "image": "png", "video": "mp4"}
 
 
@@ -35,15 +33,15 @@ def failure(message: str, status: int = 400):
     return error(status, message, error=message)
 
 
-def _fetch(rt, settings, url: str):
-    media = media_from_url(rt, settings, url)
+def _fetch(rt, config, url: str):
+    media = intake.from_url(rt, config, url)
     if media.failure is not None:
         raise failure(media.failure)
     return media
 
 
-def detect(rt, settings, team: str, url: str, custom_message: str) -> dict:
-    media = _fetch(rt, settings, url)
+def detect(rt, config, team: str, url: str, custom_message: str) -> dict:
+    media = _fetch(rt, config, url)
     try:
         mark = read_mark(media.path)
     finally:
@@ -58,13 +56,11 @@ def detect(rt, settings, team: str, url: str, custom_message: str) -> dict:
                    metrics=metrics)
 
 
-def apply(rt, settings, team: str, url: str, custom_message: str, base: str) -> dict:
-    media = _fetch(rt, settings, url)
+def apply(rt, config, team: str, url: str, custom_message: str, base: str) -> dict:
+    media = _fetch(rt, config, url)
     job_id = rt.ids.hex("resemble-watermark")
     kind = media.info.kind
-    ext = extension_of(media.filename)
-    if ext is None or not SAFE_EXT.match(ext):
-        ext = EXTENSIONS[kind]
+    ext = intake.kept_ext(media.filename, EXTENSIONS[kind])
     name = f"watermarked.{ext}"
     marked = _marked_copy(rt, media.path, DEFAULT_MESSAGE if kind == "audio" else custom_message)
     served.put_path(rt, job_id, name,

@@ -13,7 +13,7 @@ import base64
 import mimetypes
 import os
 
-from ...core.spool import discard
+from ....core.spool import discard
 
 COLLECTION = "resemble_files"
 

@@ -11,7 +11,10 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from deepfake_mock.core.rng import unit_interval
-from deepfake_mock.vendors.resemble import models, results, schemas, tokens, uploads
+from deepfake_mock.vendors.resemble import models, schemas
+from deepfake_mock.vendors.resemble.models import (batches, callbacks, detects, files, intake,
+                                                   intelligences, media_tokens, questions,
+                                                   results, tracings, watermarks)
 
 
 def unit(*parts):
@@ -247,7 +250,7 @@ class TestUploadRules:
         ("p.jpeg", "image/jpeg"), ("p.png", None), ("p.gif", "application/octet-stream"),
         ("a.ogg", "video/ogg"), ("a.amr", "audio/amr; rate=8000")])
     def test_accepted(self, name, ctype):
-        assert uploads.check_declared(name, ctype) == name.rsplit(".", 1)[1].lower()
+        assert intake.check_declared(name, ctype) == name.rsplit(".", 1)[1].lower()
 
     @pytest.mark.parametrize("name,ctype,message", [
         ("notes.txt", "text/plain", "Unsupported file type .txt; supported extensions: .wav"),
@@ -257,47 +260,47 @@ class TestUploadRules:
         ("clip.wav", "text/plain", "Content type text/plain does not match file extension .wav"),
         ("p.jpg", "video/mp4", "does not match file extension .jpg")])
     def test_rejected(self, name, ctype, message):
-        with pytest.raises(uploads.UploadRejected) as exc:
-            uploads.check_declared(name, ctype)
+        with pytest.raises(intake.UploadRejected) as exc:
+            intake.check_declared(name, ctype)
         assert message in exc.value.message
 
     def test_batch_list_omits_amr_and_3gp(self):
         for name in ("a.amr", "a.3gp", "a.3gpp"):
-            with pytest.raises(uploads.UploadRejected):
-                uploads.check_declared(name, None, uploads.BATCH_EXTENSIONS)
-        assert uploads.check_declared("a.mkv", None, uploads.BATCH_EXTENSIONS) == "mkv"
+            with pytest.raises(intake.UploadRejected):
+                intake.check_declared(name, None, intake.BATCH_EXTENSIONS)
+        assert intake.check_declared("a.mkv", None, intake.BATCH_EXTENSIONS) == "mkv"
 
     def test_sizes(self):
-        uploads.check_size(1)
-        uploads.check_size(uploads.MAX_UPLOAD_BYTES)
-        with pytest.raises(uploads.UploadRejected, match="^File is empty$"):
-            uploads.check_size(0)
-        with pytest.raises(uploads.UploadRejected) as exc:
-            uploads.check_size(uploads.MAX_UPLOAD_BYTES + 1)
+        intake.check_size(1)
+        intake.check_size(intake.MAX_UPLOAD_BYTES)
+        with pytest.raises(intake.UploadRejected, match="^File is empty$"):
+            intake.check_size(0)
+        with pytest.raises(intake.UploadRejected) as exc:
+            intake.check_size(intake.MAX_UPLOAD_BYTES + 1)
         assert exc.value.message == ("File exceeds 150 MB limit; use the Secure Uploads API "
                                      "(POST /secure_uploads) for larger files")
-        uploads.check_size(10**12, None)
+        intake.check_size(10**12, None)
 
     def test_redacted_filename_and_url_names(self):
-        assert uploads.redacted_filename("abc123", "mp3") == "redacted_abc123.mp3"
-        assert uploads.filename_from_url("https://h.example/a/b/clip%201.wav?x=1") == "clip 1.wav"
-        assert uploads.filename_from_url("https://h.example/") is None
-        assert uploads.filename_from_url("http://[bad/dir/x.wav?q") == "x.wav"
-        assert uploads.filename_from_url("http://[bad") is None
+        assert intake.redacted_filename("abc123", "mp3") == "redacted_abc123.mp3"
+        assert intake.filename_from_url("https://h.example/a/b/clip%201.wav?x=1") == "clip 1.wav"
+        assert intake.filename_from_url("https://h.example/") is None
+        assert intake.filename_from_url("http://[bad/dir/x.wav?q") == "x.wav"
+        assert intake.filename_from_url("http://[bad") is None
 
     def test_media_url_resolution(self, tmp_path):
         (tmp_path / "clips").mkdir()
         (tmp_path / "clips" / "a.wav").write_bytes(b"RIFF")
         (tmp_path.parent / "secret.wav").write_bytes(b"x")
         dirs = {"https://media.example.org/": str(tmp_path)}
-        resolve = uploads.resolve_media_url
+        resolve = intake.resolve_media_url
         local = resolve("https://media.example.org/clips/a.wav?sig=1", dirs)
-        assert local == uploads.MediaSource("local", str(tmp_path / "clips" / "a.wav"))
+        assert local == intake.MediaSource("local", str(tmp_path / "clips" / "a.wav"))
         assert resolve("https://media.example.org/clips/missing.wav", dirs).kind == "refused"
         assert resolve("https://media.example.org/../secret.wav", dirs).kind == "refused"
         assert resolve("https://media.example.org/%2e%2e/secret.wav", dirs).kind == "refused"
         assert resolve("https://media.example.org/", dirs).kind == "refused"
-        assert resolve("http://127.0.0.1:9/x.wav", dirs) == uploads.MediaSource(
+        assert resolve("http://127.0.0.1:9/x.wav", dirs) == intake.MediaSource(
             "fetch", "http://127.0.0.1:9/x.wav")     # core.outbound decides whether it is fetched
         assert resolve("https://media.example.org/[x/clips/a.wav", dirs).kind == "refused"
         assert resolve("https://media.example.org/clips/a.wav#frag", dirs).kind == "local"
@@ -307,36 +310,36 @@ class TestUploadRules:
         ("https://h", True), ("ftp://h/x", False), ("https://", False), ("media/clip.wav", False),
         ("https://h/a b", False), ("HTTPS://h/x", False)])
     def test_url_pattern(self, url, ok):
-        assert bool(uploads.URL_PATTERN.match(url)) is ok
+        assert bool(schemas.URL_PATTERN.match(url)) is ok
 
 
 # ----------------------------------------------------------------------------- media tokens
 
 class TestMediaTokens:
     def test_round_trip(self):
-        token = tokens.issue("s3cret", upload_id="u1", team="t1", now=1000.5)
+        token = media_tokens.issue("s3cret", upload_id="u1", team="t1", now=1000.5)
         assert token.startswith("eyJ") and token.count(".") == 2
-        claims = tokens.verify("s3cret", token, now=4599)
+        claims = media_tokens.verify("s3cret", token, now=4599)
         assert claims == {"sub": "u1", "team": "t1", "iat": 1000, "exp": 4600}
 
     def test_expires_after_one_hour(self):
-        token = tokens.issue("s3cret", upload_id="u1", team="t1", now=1000)
-        with pytest.raises(tokens.InvalidToken, match="expired"):
-            tokens.verify("s3cret", token, now=4600)
+        token = media_tokens.issue("s3cret", upload_id="u1", team="t1", now=1000)
+        with pytest.raises(media_tokens.InvalidToken, match="expired"):
+            media_tokens.verify("s3cret", token, now=4600)
 
     @pytest.mark.parametrize("token", ["", "abc", "a.b.c", None, 12, "eyJ.eyJ.sig.extra"])
     def test_malformed(self, token):
-        with pytest.raises(tokens.InvalidToken):
-            tokens.verify("s3cret", token, now=0)
+        with pytest.raises(media_tokens.InvalidToken):
+            media_tokens.verify("s3cret", token, now=0)
 
     def test_other_secret_or_tampered_claims(self):
-        token = tokens.issue("s3cret", upload_id="u1", team="t1", now=1000)
-        with pytest.raises(tokens.InvalidToken, match="signature"):
-            tokens.verify("other", token, now=1001)
+        token = media_tokens.issue("s3cret", upload_id="u1", team="t1", now=1000)
+        with pytest.raises(media_tokens.InvalidToken, match="signature"):
+            media_tokens.verify("other", token, now=1001)
         head, _, sig = token.split(".")
-        forged = tokens._b64(b'{"exp":99999,"iat":1000,"sub":"u1","team":"t2"}')
-        with pytest.raises(tokens.InvalidToken, match="signature"):
-            tokens.verify("s3cret", f"{head}.{forged}.{sig}", now=1001)
+        forged = media_tokens._b64(b'{"exp":99999,"iat":1000,"sub":"u1","team":"t2"}')
+        with pytest.raises(media_tokens.InvalidToken, match="signature"):
+            media_tokens.verify("s3cret", f"{head}.{forged}.{sig}", now=1001)
 
 
 # ----------------------------------------------------------------------------- schemas
@@ -511,7 +514,9 @@ class TestModelHelpers:
         assert models.page_window(total, page, size) == window
 
 
-@pytest.mark.parametrize("module", [results, uploads, tokens, schemas, models])
+@pytest.mark.parametrize("module", [models, batches, callbacks, detects, files, intake,
+                                    intelligences, media_tokens, questions, results, tracings,
+                                    watermarks, schemas])
 def test_domain_modules_never_import_flask(module):
     source = open(module.__file__, encoding="utf-8").read()
     assert "import flask" not in source and "from flask" not in source

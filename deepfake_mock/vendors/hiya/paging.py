@@ -1,4 +1,4 @@
-"""Hiya Audio Intelligence: list query parameters, filtering, sorting and header pagination.
+"""Hiya's lists: query parameters, filtering, sorting and header pagination.
 
 Every list endpoint answers a bare JSON array and carries its pagination in the ``Page-Total``,
 ``Page-Size``, ``Page-Current`` and ``Item-Total`` response headers (DOCUMENTED). Items given to
@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Mapping
 
-from . import rules
+from .iso8601 import parse_timestamp
 
 PAGE_SIZE_DEFAULT = 20
 PAGE_SIZE_MAX = 50
@@ -82,8 +82,8 @@ def parse_query(args: Mapping[str, str], sorts: tuple[str, ...], *, default_sort
     read("sort", "sort", lambda v: _choice(v, sorts), f"Must be one of: {', '.join(sorts)}.")
     if search:
         read("search", "search", str, "Must be a string.")
-    read("after", "after", rules.parse_timestamp, "Not a valid date-time.")
-    read("before", "before", rules.parse_timestamp, "Not a valid date-time.")
+    read("after", "after", parse_timestamp, "Not a valid date-time.")
+    read("before", "before", parse_timestamp, "Not a valid date-time.")
     if scores:
         read("min-score", "min_score", _score, "Must be a number between 0 and 1.")
         read("max-score", "max_score", _score, "Must be a number between 0 and 1.")
@@ -137,3 +137,11 @@ def paginate(items: list, page: int, page_size: int) -> tuple[list, dict[str, st
         "Item-Total": str(total),
     }
     return items[start:start + page_size], headers
+
+
+def page(items: list[dict], query: ListQuery, *,
+         date_field: str = "createdAt") -> tuple[list, dict[str, str]]:
+    """The ``doc`` of each item on the page ``query`` asks for, and the pagination headers."""
+    chosen = select(items, query, date_field=date_field)
+    shown, headers = paginate(chosen, query.page, query.page_size)
+    return [item["doc"] for item in shown], headers

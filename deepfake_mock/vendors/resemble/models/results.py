@@ -274,6 +274,13 @@ def _channels(n: int | None) -> str:
 INTELLIGENCE_DEFAULT_JSON = {"audio": False, "video": False, "image": True}
 
 
+def media_facts(info) -> dict:
+    """What an intelligence report says of the media, read from its bytes (a MediaInfo)."""
+    return {"duration": info.duration, "channels": info.channels,
+            "sample_rate": info.sample_rate, "width": info.width, "height": info.height,
+            "has_audio": info.has_audio}
+
+
 def intelligence_description(media_type: str, facts: dict, is_fake: bool,
                              as_json: bool | None = None) -> str | dict:
     """Prose, or with ``as_json`` the vendor's named fields for the media type; by default

@@ -9,14 +9,18 @@ the callback gets the record, or on a job forced to fail the vendor's failure pa
 
 from __future__ import annotations
 
-from ...core.spool import discard
-from . import results
-from .models import (DETECT_NOT_FOUND, INTELLIGENCES, UNSETTLED, VENDOR, Media, error,
-                     find_detect, iso, public)
+from ....core.spool import discard
+from .. import schemas
+from ..errors import DETECT_NOT_FOUND, NOT_FOUND, error
+from . import UNSETTLED, VENDOR, detects, get_record, iso, list_records, results
+from .intake import Media
+
+INTELLIGENCES = "resemble_intelligences"
 
 STATES = ("processing",)
 FAILED_DESCRIPTION = "Error generating Intelligence report."   # the vendor's failure record
 FAILED_ERROR = "Intelligence generation failed"
+CALLBACK_BODY = schemas.IntelligenceResponse()
 
 
 def run(rt, *, team: str, media: Media, loaded: dict, detect: dict | None,
@@ -49,10 +53,8 @@ def _describe(rt, media: Media, loaded: dict, detect: dict | None):
         is_fake = _detect_label(detect) == "fake"
     else:
         is_fake = rt.verdicts.decide(VENDOR, media.digest, "run_intelligence").label == "fake"
-    facts = {"duration": info.duration, "channels": info.channels,
-             "sample_rate": info.sample_rate, "width": info.width, "height": info.height,
-             "has_audio": info.has_audio}
-    return results.intelligence_description(media_type, facts, is_fake, loaded["json"]), media_type
+    return (results.intelligence_description(media_type, results.media_facts(info), is_fake,
+                                             loaded["json"]), media_type)
 
 
 def _detect_label(detect: dict) -> str | None:
@@ -62,12 +64,6 @@ def _detect_label(detect: dict) -> str | None:
         if label:
             return "fake" if label.lower() in ("fake", "likely fake") else "real"
     return None
-
-
-def accepted(record: dict) -> dict:
-    """The 202 item: the record before its description exists."""
-    return {"uuid": record["uuid"], "media_type": record["media_type"],
-            "created_at": record["created_at"], "detect_uuid": record["detect_uuid"]}
 
 
 def settle(rt, job: dict) -> None:
@@ -91,21 +87,37 @@ def callback_body(rt, record_id: str) -> dict | None:
     """The record once finished (the vendor's failure payload adds ``error``); None before."""
     job = rt.jobs.get(VENDOR, record_id)
     if job is None:
-        return {"success": False, "item": None, "message": "Not found"}
+        return {"success": False, "item": None, "message": NOT_FOUND}
     settle(rt, job)
     record = rt.store.get(INTELLIGENCES, record_id)
     if record is None or record.get("_pending"):
         return None
     if record.get("_failed"):
-        return {"success": False, "item": public(record), "error": FAILED_ERROR}
-    return {"success": True, "item": public(record)}
+        return CALLBACK_BODY.dump({"success": False, "item": record, "error": FAILED_ERROR})
+    return CALLBACK_BODY.dump({"success": True, "item": record})
 
 
 def associated_detect(rt, team: str, raw_id: str | None) -> dict | None:
     """The detect ``detect_id`` names; 404 "Detect not found" when it is not the team's."""
     if raw_id is None:
         return None
-    detect = find_detect(rt, team, raw_id)
+    detect = detects.find(rt, team, raw_id)
     if detect is None:
         raise error(404, DETECT_NOT_FOUND)
     return detect
+
+
+def record(rt, record_id: str, description, *, team: str, at: str, detect_id: str,
+           media_type: str) -> None:
+    """The intelligence record of a finished detect that asked for ``intelligence``."""
+    rt.store.put(INTELLIGENCES, record_id, {
+        "uuid": record_id, "description": description, "created_at": at,
+        "detect_uuid": detect_id, "media_type": media_type, "_team": team}, scope=team)
+
+
+def list_page(rt, team: str, page_number: int, page_size: int) -> dict:
+    return list_records(rt, INTELLIGENCES, team, page_number, page_size)
+
+
+def find(rt, team: str, raw_id: str) -> dict | None:
+    return get_record(rt, INTELLIGENCES, team, raw_id)

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 from deepfake_mock import create_app
 from deepfake_mock.admin.client import AdminClient
 from deepfake_mock.testing import media
-from deepfake_mock.vendors.resemble import tokens
+from deepfake_mock.vendors.resemble.models import media_tokens
 from deepfake_mock.testing.receiver import LocalReceiver
 
 API = "/resemble/api/v2"
@@ -719,7 +719,7 @@ def test_secure_upload_then_detect_by_media_token(client, admin, app):
     token = r.json["token"]
     secret = app.extensions["deepfake_mock"].settings.vendor_settings("resemble")[
         "media_token_secret"]
-    claims = tokens.verify(secret, token, now=1_767_225_600)
+    claims = media_tokens.verify(secret, token, now=1_767_225_600)
     assert claims["team"] == "team-1" and claims["exp"] - claims["iat"] == 3600
     item = finish(client, admin, client.post(f"{API}/detect", json={"media_token": token},
                                              headers=AUTH))
