@@ -11,9 +11,10 @@ from ... import __version__
 from ...core import jsonbody
 from ...core.media import MediaLimits, probe
 from ...web.uploads import spooled_file
-from ...web.vendor import runtime, vendor_settings
 from . import models
-from .models import Options, error, validation_error
+from .config import PhonexiaConfig
+from .errors import UNREADABLE_MEDIA, error, problem, validation_error
+from .models import Options
 from .schemas import (GetAuthenticityVerificationResponse, StartAuthenticityVerificationConfig,
                       StartAuthenticityVerificationQuery, StartAuthenticityVerificationResponse)
 
@@ -28,35 +29,35 @@ task_response = GetAuthenticityVerificationResponse()
 
 
 @blueprint.post(AV_PATH)
-def start_authenticity_verification():
-    rt, settings = runtime(), vendor_settings()
-    if not settings["licensed"]:
+def start_authenticity_verification(ctx):
+    rt, config = ctx.runtime, ctx.config
+    if not config.licensed:
         raise error(403)
     form = _multipart_form()
-    options = _options(settings, form.get("config"))
+    options = _options(config, form.get("config"))
     upload = spooled_file("file")
     if upload is None or (not upload.filename and upload.size == 0 and "file" not in request.files):
         raise validation_error(["body", "file"], "Field required", "missing")
     if upload.size == 0:
         raise validation_error(["body", "file"], "The uploaded file is empty.")
     info = probe(upload.path, MediaLimits.from_settings(rt.settings), decode_images=False)
-    if not info.has_audio and settings["reject_unreadable_media"] == "on_submit":
-        raise validation_error(["body", "file"], "Unsupported or corrupted media file.")
-    models.check_storage(rt, settings, upload)
-    job = models.submit(rt, settings, upload, info, options)
+    if not info.has_audio and config.reject_unreadable_media == "on_submit":
+        raise validation_error(["body", "file"], UNREADABLE_MEDIA)
+    models.check_storage(rt, config, upload)
+    job = models.submit(rt, config, upload, info, options)
     location = url_for(".get_authenticity_verification", task_id=job["id"])
     headers = {"X-Location": location}
-    if settings["location_header"]:
+    if config.location_header:
         headers["Location"] = location
     return start_response.dump({"task": {"task_id": job["id"], "state": "pending"}}), 202, headers
 
 
-def get_authenticity_verification(task_id: str):
+def get_authenticity_verification(ctx, task_id: str):
     try:
         uuid.UUID(task_id)
     except ValueError:
         raise validation_error(["path", "task_id"], "Input should be a valid UUID.", "uuid_parsing")
-    job = models.poll(runtime(), vendor_settings(), task_id)
+    job = models.poll(ctx.runtime, ctx.config, task_id)
     return task_response.dump(models.task_body(job))
 
 
@@ -67,12 +68,12 @@ blueprint.add_url_rule(f"{AV_ALIAS_PATH}/<task_id>", "get_authenticity_verificat
 
 
 @blueprint.get("/api/system/info")
-def get_system_info():
-    return {"version": vendor_settings()["version"] or __version__}
+def get_system_info(ctx):
+    return {"version": ctx.config.version or __version__}
 
 
 @blueprint.get("/api/system/status")
-def get_system_status():
+def get_system_status(ctx):
     return {"status": "ok"}
 
 
@@ -85,21 +86,21 @@ def _multipart_form():
     return request.form
 
 
-def _options(settings, raw_config: str | None) -> Options:
+def _options(config: PhonexiaConfig, raw_config: str | None) -> Options:
     try:
         query = query_schema.load(request.args.to_dict())
     except ValidationError as exc:
         raise _validation(exc, "query")
-    operations = list(models.available_operations(settings))
+    operations = list(config.operations)
     if raw_config is not None:
         try:
-            config = jsonbody.loads(raw_config)
+            requested = jsonbody.loads(raw_config)
         except ValueError:
             raise error(400)
-        if not isinstance(config, dict):
+        if not isinstance(requested, dict):
             raise error(400)
         try:
-            loaded = config_schema.load(config)
+            loaded = config_schema.load(requested)
         except ValidationError as exc:
             raise _validation(exc, "body", "config")
         if loaded["operations"] is not None:
@@ -115,5 +116,5 @@ def _validation(exc: ValidationError, *where: str):
     detail = []
     for name, messages in exc.normalized_messages().items():
         for message in messages if isinstance(messages, list) else [str(messages)]:
-            detail.append(models.problem([*where, name], str(message)))
-    return models.error(422, detail=detail)
+            detail.append(problem([*where, name], str(message)))
+    return error(422, detail=detail)
