@@ -327,69 +327,40 @@ def create_message_verification(ctx, owner, space):
     return s.TYPE_SCHEMAS["message"].dump(verifications.shown(ctx.runtime, doc)), 201
 
 
-def _list(ctx, vtype: str, owner: str, space: str):
-    found = space_of(ctx, owner, space)
-    q = query(paging.VERIFICATION_SORTS, scores=True)
-    return page(verifications.page(ctx.runtime, found, vtype, q), s.TYPE_SCHEMAS[vtype])
+def _verification_type(vtype: str) -> None:
+    """The list, get and update operations of one verification type (their operationIds:
+    ``list_<type>_verifications``, ``get_<type>_verification``, ``update_<type>_verification``)."""
+    schema = s.TYPE_SCHEMAS[vtype]
+
+    def listed(ctx, owner, space):
+        found = space_of(ctx, owner, space)
+        q = query(paging.VERIFICATION_SORTS, scores=True)
+        return page(verifications.page(ctx.runtime, found, vtype, q), schema)
+
+    def got(ctx, owner, space, verification):
+        doc = verifications.find(ctx.runtime, space_of(ctx, owner, space), vtype, verification)
+        return (with_chunks if vtype == "authenticity" else schema).dump(
+            verifications.shown(ctx.runtime, doc))
+
+    def updated(ctx, owner, space, verification):
+        found = space_of(ctx, owner, space)
+        verifications.find(ctx.runtime, found, vtype, verification, observe=False)
+        changes = load(update_verification_body)
+        doc = verifications.update(ctx.runtime, found, vtype, verification, changes)
+        return schema.dump(verifications.shown(ctx.runtime, doc))
+
+    path = f"{VERIFICATIONS}/{vtype}"
+    for view, name, method, rule in ((listed, f"list_{vtype}_verifications", "GET", path),
+                                     (got, f"get_{vtype}_verification", "GET",
+                                      path + "/<verification>"),
+                                     (updated, f"update_{vtype}_verification", "PATCH",
+                                      path + "/<verification>")):
+        view.__name__ = view.__qualname__ = name
+        route(rule, method)(view)
 
 
-def _get(ctx, vtype: str, owner: str, space: str, verification: str):
-    doc = verifications.find(ctx.runtime, space_of(ctx, owner, space), vtype, verification)
-    schema = with_chunks if vtype == "authenticity" else s.TYPE_SCHEMAS[vtype]
-    return schema.dump(verifications.shown(ctx.runtime, doc))
-
-
-def _update(ctx, vtype: str, owner: str, space: str, verification: str):
-    found = space_of(ctx, owner, space)
-    verifications.find(ctx.runtime, found, vtype, verification, observe=False)
-    changes = load(update_verification_body)
-    doc = verifications.update(ctx.runtime, found, vtype, verification, changes)
-    return s.TYPE_SCHEMAS[vtype].dump(verifications.shown(ctx.runtime, doc))
-
-
-@route(VERIFICATIONS + "/authenticity", "GET")
-def list_authenticity_verifications(ctx, owner, space):
-    return _list(ctx, "authenticity", owner, space)
-
-
-@route(VERIFICATIONS + "/authenticity/<verification>", "GET")
-def get_authenticity_verification(ctx, owner, space, verification):
-    return _get(ctx, "authenticity", owner, space, verification)
-
-
-@route(VERIFICATIONS + "/authenticity/<verification>", "PATCH")
-def update_authenticity_verification(ctx, owner, space, verification):
-    return _update(ctx, "authenticity", owner, space, verification)
-
-
-@route(VERIFICATIONS + "/identity", "GET")
-def list_identity_verifications(ctx, owner, space):
-    return _list(ctx, "identity", owner, space)
-
-
-@route(VERIFICATIONS + "/identity/<verification>", "GET")
-def get_identity_verification(ctx, owner, space, verification):
-    return _get(ctx, "identity", owner, space, verification)
-
-
-@route(VERIFICATIONS + "/identity/<verification>", "PATCH")
-def update_identity_verification(ctx, owner, space, verification):
-    return _update(ctx, "identity", owner, space, verification)
-
-
-@route(VERIFICATIONS + "/message", "GET")
-def list_message_verifications(ctx, owner, space):
-    return _list(ctx, "message", owner, space)
-
-
-@route(VERIFICATIONS + "/message/<verification>", "GET")
-def get_message_verification(ctx, owner, space, verification):
-    return _get(ctx, "message", owner, space, verification)
-
-
-@route(VERIFICATIONS + "/message/<verification>", "PATCH")
-def update_message_verification(ctx, owner, space, verification):
-    return _update(ctx, "message", owner, space, verification)
+for _vtype in ("authenticity", "identity", "message"):
+    _verification_type(_vtype)
 
 
 # ---- vendor admin: credits (under /_admin/vendors/hiya/) -------------------------------------

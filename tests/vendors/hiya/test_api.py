@@ -856,6 +856,7 @@ def test_arbitrary_json_bodies_never_cause_a_server_error(path, settings):
 
 # ---- routes and spec agree ----------------------------------------------------------------
 
+@pytest.mark.in_process
 def test_every_spec_operation_is_a_route_and_every_route_an_operation(app):
     import re
 
