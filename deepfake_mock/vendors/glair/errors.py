@@ -21,7 +21,7 @@ NO_FILE = "NO_FILE"
 FILE_INVALID_FORMAT = "FILE_INVALID_FORMAT"
 FAILED = "FAILED"
 ERROR = "ERROR"
-ERROR_STATUSES = (ERROR, NO_FILE)  # choices of the glair_error_status setting
+ERROR_STATUSES = (ERROR, NO_FILE)  # choices of the error_status setting
 
 # Reasons.
 SUCCESS_REASON = "File Successfully Read"  # [DOC]
@@ -44,7 +44,12 @@ RATE_LIMITED = "Rate limit exceeded"
 NOT_FOUND = "Not found"
 METHOD_NOT_ALLOWED = "Method not allowed"
 
+# The gateway's answer to a bare status (faults, routing errors) below 500.
+GATEWAY_MESSAGES = {401: AUTH_FIELD_MISSING, 403: ACCESS_DISALLOWED, 404: NOT_FOUND,
+                    405: METHOD_NOT_ALLOWED, 429: RATE_LIMITED}
+
 REALM = "GLAIR Vision"
+FRAMES_OPERATION = "detect_deepfake_frames"  # its 413 and 415 have their own wording
 
 
 # A 5xx the gateway answers itself: not JSON (the Go SDK's mock for 502 has this shape).
@@ -68,8 +73,7 @@ def gateway(status: int, message: str, *, challenge: bool = False) -> VendorErro
 
 def gateway_page(status: int) -> VendorError:
     """An upstream failure seen at the gateway (502, 503, 504...): an HTML page."""
-    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
-    return VendorError(status, HTML, HTML_PAGE.format(status=status, phrase=phrase))
+    return VendorError(status, HTML, HTML_PAGE.format(status=status, phrase=_phrase(status)))
 
 
 def no_file(error_status: str = ERROR) -> VendorError:
@@ -104,25 +108,39 @@ def _checked(error_status: str) -> str:
     return error_status
 
 
-def for_status(status: int, *, frames: bool = False, error_status: str = ERROR,
-               oversize_status: int = 413) -> VendorError:
-    """GLAIR's answer for a bare HTTP status (faults, routing errors, oversized bodies, crashes).
+def render_error(err: VendorError, ctx):
+    headers = {"Content-Type": "text/html"} if err.code == HTML else {}
+    return err.status, envelope(err.code, err.message), headers
 
-    ``frames`` picks the frames endpoint's wording where the two endpoints differ.
-    """
+
+def status_error(status: int, ctx) -> VendorError:
+    """GLAIR's answer for a bare HTTP status (faults, routing errors, oversized bodies, crashes)."""
+    frames = ctx.operation == FRAMES_OPERATION
     if status == 400:
-        return no_file(error_status)
+        return no_file(ctx.config.error_status)
     if status == 413:
         return too_large(FRAMES_TOO_LARGE_REASON if frames else VIDEO_TOO_LARGE_REASON,
-                         oversize_status)
+                         ctx.config.oversize_status)
     if status == 415:
         return invalid_frame() if frames else invalid_video()
     if status == 500:
         return failed()
     if status > 500:
         return gateway_page(status)
-    message = {401: AUTH_FIELD_MISSING, 403: ACCESS_DISALLOWED, 404: NOT_FOUND,
-               405: METHOD_NOT_ALLOWED, 429: RATE_LIMITED}.get(status)
-    if message is None:
-        message = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
-    return gateway(status, message)
+    return gateway(status, GATEWAY_MESSAGES.get(status) or _phrase(status))
+
+
+def invalid_request(violations, ctx) -> VendorError:
+    """No media at all is the seed's "No file in request body"; anything else the proposed
+    "Invalid JSON body" (both 400 with the ``error_status`` setting's status)."""
+    if any(v.rule == "required" and v.field in ("video", "frames", None) for v in violations):
+        return no_file(ctx.config.error_status)
+    return invalid_json(ctx.config.error_status)
+
+
+def rate_limited(decision, ctx) -> VendorError:
+    return gateway(429, RATE_LIMITED)
+
+
+def _phrase(status: int) -> str:
+    return HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"

@@ -12,23 +12,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import io
 import math
 import struct
-from dataclasses import dataclass, field
-from typing import Mapping
 
 from ...core import base64text, jsonbody
 from ...core.errors import VendorError
-from ...core.media import MediaInfo, probe
+from ...core.media import MediaInfo, MediaLimits, probe, probe_image
 from . import errors
+from .config import GlairConfig
 
 VENDOR = "glair"
-MAX_INPUT_BYTES = 6 * 1024 * 1024  # "6MB", read as MiB ([UNKNOWN] which one the vendor means)
-MAX_FRAME_PIXELS = 40_000_000
 FAKE_THRESHOLD = 0.5
-CONTRACTS = ("current", "demo")
-FRAME_FORMATS = ("JPEG", "PNG")  # Pillow's JPEG opener also yields "MPO" for some camera JPEGs
+FRAME_FORMATS = ("jpeg", "png")
 
 # ISO base media brands that denote an MP4 file (QuickTime's "qt  " is deliberately absent).
 MP4_BRANDS = frozenset(
@@ -40,77 +35,10 @@ MP4_BRANDS = frozenset(
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Config:
-    """The vendor's settings, with their documented defaults."""
-
-    api_keys: frozenset[str] = frozenset({"test-key"})
-    users: Mapping[str, str] = field(default_factory=lambda: {"user": "pass"})
-    error_status: str = errors.ERROR  # "ERROR" as the deepfake page shows, or "NO_FILE"
-    oversize_status: int = 413  # or 400
-    echo_request_id: bool = False
-    max_input_bytes: int = MAX_INPUT_BYTES
-    contract: str = "current"  # or "demo": the older page's single endpoint and envelope
-
-    def __post_init__(self) -> None:
-        if self.contract not in CONTRACTS:
-            raise ValueError(f"contract must be one of {CONTRACTS}")
-        if self.error_status not in errors.ERROR_STATUSES:
-            raise ValueError(f"error_status must be one of {errors.ERROR_STATUSES}")
-        if self.oversize_status not in (400, 413):
-            raise ValueError("oversize_status must be 400 or 413")
-        if isinstance(self.max_input_bytes, bool) or not isinstance(self.max_input_bytes, int) \
-                or self.max_input_bytes < 1:
-            raise ValueError("max_input_bytes must be a positive integer")
-        if not self.api_keys or not all(isinstance(k, str) and k for k in self.api_keys):
-            raise ValueError("api_keys must be a non-empty list of non-empty strings")
-        if not self.users or not all(isinstance(u, str) and isinstance(p, str)
-                                     and ":" not in u + p for u, p in self.users.items()):
-            # the gateway splits "user:password" on every ':', so neither may contain one
-            raise ValueError("users must map user names to passwords, strings without ':'")
-
-    @classmethod
-    def from_settings(cls, settings: Mapping) -> "Config":
-        """The vendor's settings mapping (see DEFAULTS in the package) as a checked Config."""
-        keys = settings.get("api_keys", ["test-key"])
-        return cls(
-            api_keys=frozenset([keys] if isinstance(keys, str) else keys),
-            users=parse_users(settings.get("users", ["user:pass"])),
-            error_status=settings.get("error_status", errors.ERROR),
-            oversize_status=settings.get("oversize_status", 413),
-            echo_request_id=bool(settings.get("echo_request_id", False)),
-            max_input_bytes=settings.get("max_input_bytes", MAX_INPUT_BYTES),
-            contract=settings.get("contract", "current"),
-        )
-
-    @property
-    def demo(self) -> bool:
-        return self.contract == "demo"
-
-    @property
-    def max_body_bytes(self) -> int:
-        """Largest request body read at all: room for base64 frames (4/3) and multipart framing."""
-        return 2 * self.max_input_bytes
-
-
-def parse_users(entries) -> dict[str, str]:
-    """The ``users`` setting, a list of ``"user:password"`` strings (a list, so that a settings
-    file or environment variable replaces the default user instead of merging with it)."""
-    if isinstance(entries, str):
-        entries = [entries]
-    users = {}
-    for entry in entries:
-        if not isinstance(entry, str) or entry.count(":") != 1:
-            raise ValueError("users must be a list of 'user:password' strings (one ':' each)")
-        name, password = entry.split(":")
-        users[name] = password
-    return users
-
-
 # --------------------------------------------------------------------------- auth
 
 
-def authenticate(api_key: str | None, authorization: str | None, config: Config) -> str:
+def authenticate(api_key: str | None, authorization: str | None, config: GlairConfig) -> str:
     """Check ``x-api-key`` then ``Authorization: Basic``; return the user name or raise.
 
     The order (key first) follows GLAIR's live behaviour seen by its Java SDK tests: a wrong key
@@ -122,7 +50,7 @@ def authenticate(api_key: str | None, authorization: str | None, config: Config)
     if not any(hmac.compare_digest(key.encode(), k.encode()) for k in config.api_keys):
         raise errors.gateway(403, errors.ACCESS_DISALLOWED)
     username, password = parse_basic(authorization)
-    expected = config.users.get(username.decode("utf-8", "surrogateescape"))
+    expected = config.passwords.get(username.decode("utf-8", "surrogateescape"))
     if expected is None or not hmac.compare_digest(password, expected.encode()):
         raise errors.gateway(401, errors.USER_NOT_AUTHORISED, challenge=True)
     return username.decode("utf-8", "replace")
@@ -159,7 +87,7 @@ def strip_bearer(key: str) -> str:
     return key
 
 
-def response_request_id(caller_value: str | None, generated: str, config: Config) -> str:
+def response_request_id(caller_value: str | None, generated: str, config: GlairConfig) -> str:
     """The ``Request-Id`` to send: a fresh id, or the caller's ``x-request-id`` when echoing."""
     if config.echo_request_id and caller_value and caller_value.strip():
         return caller_value.strip()
@@ -169,14 +97,7 @@ def response_request_id(caller_value: str | None, generated: str, config: Config
 # --------------------------------------------------------------------------- frames
 
 
-@dataclass(frozen=True)
-class FrameInfo:
-    format: str
-    width: int
-    height: int
-
-
-def read_frames(raw: bytes, config: Config) -> list[bytes]:
+def read_frames(raw: bytes, config: GlairConfig, limits: MediaLimits) -> list[bytes]:
     """Validate a frames body and return the decoded frames (each a checked JPEG or PNG).
 
     Order: size of the body, JSON, shape, base64 of every frame, total decoded size, images.
@@ -188,7 +109,7 @@ def read_frames(raw: bytes, config: Config) -> list[bytes]:
     if sum(len(f) for f in frames) > config.max_input_bytes:
         raise errors.too_large(errors.FRAMES_TOO_LARGE_REASON, config.oversize_status)
     for frame in frames:
-        probe_frame(frame)
+        check_frame(frame, limits)
     return frames
 
 
@@ -216,22 +137,13 @@ def decode_frame(item: object) -> bytes:
         raise errors.invalid_frame() from None
 
 
-def probe_frame(data: bytes) -> FrameInfo:
-    """Decode one frame completely; anything but a sound JPEG or PNG is FILE_INVALID_FORMAT."""
-    from PIL import Image
-
-    try:
-        with Image.open(io.BytesIO(data), formats=FRAME_FORMATS) as image:
-            width, height = image.size
-            if width < 1 or height < 1 or width * height > MAX_FRAME_PIXELS:
-                raise errors.invalid_frame()
-            image.load()
-            fmt = "JPEG" if image.format == "MPO" else image.format
-    except VendorError:
-        raise
-    except Exception:  # Pillow raises many types for broken data; all mean "not an image"
-        raise errors.invalid_frame() from None
-    return FrameInfo(fmt, width, height)
+def check_frame(data: bytes, limits: MediaLimits) -> MediaInfo:
+    """One frame: anything but a JPEG or PNG whose pixels decode is FILE_INVALID_FORMAT."""
+    info = probe_image(data, limits)
+    if info.kind != "image" or info.container not in FRAME_FORMATS or not info.decoded \
+            or not (info.width and info.height):
+        raise errors.invalid_frame()
+    return info
 
 
 def frames_digest(frames: list[bytes]) -> str:
@@ -246,37 +158,19 @@ def frames_digest(frames: list[bytes]) -> str:
 # --------------------------------------------------------------------------- video
 
 
-def mp4_brands(head: bytes) -> tuple[str, ...] | None:
-    """Major and compatible brands of a leading ``ftyp`` box, or None when there is none."""
-    if len(head) < 16 or head[4:8] != b"ftyp":
-        return None
-    size = struct.unpack(">I", head[:4])[0]
-    if size < 16:  # includes 1 (a 64-bit box size), which no muxer writes for ftyp
-        return None
-    end = min(size, len(head))
-    brands = [head[8:12]] + [head[i : i + 4] for i in range(16, end - 3, 4)]
-    return tuple(b.decode("latin-1") for b in brands)
+def is_mp4(info: MediaInfo) -> bool:
+    """An ISO-BMFF file whose ftyp box names an MP4 brand, read by FFmpeg's mp4 demuxer."""
+    return (any(brand in MP4_BRANDS for brand in info.brands)
+            and "mp4" in (info.container or "").split(","))
 
 
-def is_mp4_signature(head: bytes) -> bool:
-    """True when the bytes start with an ``ftyp`` box naming at least one MP4 brand."""
-    brands = mp4_brands(head)
-    return brands is not None and any(b in MP4_BRANDS for b in brands)
-
-
-def check_video(path: str) -> MediaInfo:
-    """Judge an upload from its bytes: an ISO-BMFF file with an MP4 brand that FFmpeg opens as
-    mp4 and that holds a video stream whose first frames decode (core media probe)."""
+def check_video(path: str, limits: MediaLimits) -> MediaInfo:
+    """Judge an upload from its bytes: an MP4 holding a video stream whose first frames decode."""
     try:
-        with open(path, "rb") as video:
-            if not is_mp4_signature(video.read(256)):
-                raise errors.invalid_video()
-        info = probe(path)
-    except VendorError:
-        raise
-    except Exception:  # a broken file may fail in many ways; all mean "not a readable mp4"
+        info = probe(path, limits)
+    except Exception:  # the probe answers for any bytes; should it fail, the file is unreadable
         raise errors.invalid_video() from None
-    if info.kind != "video" or "mp4" not in (info.container or "").split(","):
+    if not is_mp4(info) or info.kind != "video" or not info.decoded:
         raise errors.invalid_video()
     return info
 

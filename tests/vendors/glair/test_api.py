@@ -1,4 +1,5 @@
-"""GLAIR Vision face deepfake through the Flask test client, against the fact sheet and seed."""
+"""GLAIR Vision face deepfake through the client fixtures (in-process or, with --server-mode, over
+HTTP), against the fact sheet and seed."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import uuid
 import av
 import numpy as np
 import pytest
-import requests
 import yaml
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
@@ -171,9 +171,9 @@ def test_failed_rule_on_frames(client, admin):
     assert_success(post_video(client, MP4))
 
 
-def test_demo_contract_is_a_setting(settings):
+def test_demo_contract_is_a_setting(settings, make_client):
     settings["vendors"] = {"glair": {"contract": "demo"}}
-    client = create_app(settings).test_client()
+    client = make_client(settings)
     AdminClient.for_test_client(client).add_verdict_rule("glair", probability=0.99768, times=1)
     r = post_video(client, MP4)
     assert r.status_code == 200 and "Request-Id" in r.headers
@@ -233,9 +233,9 @@ def test_sdk_headers_are_tolerated_and_bearer_prefix_ignored(client):
     assert_success(post_video(client, MP4, headers=headers))
 
 
-def test_credentials_are_settings(settings):
+def test_credentials_are_settings(settings, make_client):
     settings["vendors"] = {"glair": {"api_keys": ["k-1", "k-2"], "users": ["acme:s3cret"]}}
-    client = create_app(settings).test_client()
+    client = make_client(settings)
     ok = {"x-api-key": "k-2", "Authorization": "Basic " + b64(b"acme:s3cret")}
     assert_success(post_video(client, MP4, headers=ok))
     assert post_video(client, MP4).status_code == 403  # the default key is no longer accepted
@@ -261,11 +261,11 @@ def test_request_id_is_on_every_answer_and_fresh(client, admin):
     assert all(uuid.UUID(i).version == 4 for i in ids)
 
 
-def test_request_id_echoes_x_request_id_only_when_set(client, settings):
+def test_request_id_echoes_x_request_id_only_when_set(client, settings, make_client):
     headers = dict(AUTH, **{"x-request-id": "trace-42"})
     assert post_video(client, MP4, headers=headers).headers["Request-Id"] != "trace-42"
     settings["vendors"] = {"glair": {"echo_request_id": True}}
-    echo = create_app(settings).test_client()
+    echo = make_client(settings)
     assert post_video(echo, MP4, headers=headers).headers["Request-Id"] == "trace-42"
     assert post_video(echo, None, headers=headers).headers["Request-Id"] == "trace-42"
     assert uuid.UUID(post_video(echo, MP4).headers["Request-Id"])
@@ -315,9 +315,9 @@ def test_frames_body_that_is_not_json_is_400_error(client, body):
     assert_answer(post_frames(client, body=body), 400, {"reason": "Invalid JSON body", "status": "ERROR"})
 
 
-def test_error_status_setting_uses_the_sibling_no_file(settings):
+def test_error_status_setting_uses_the_sibling_no_file(settings, make_client):
     settings["vendors"] = {"glair": {"error_status": "NO_FILE"}}
-    client = create_app(settings).test_client()
+    client = make_client(settings)
     body = {"reason": "No file in request body", "status": "NO_FILE"}
     assert_answer(post_video(client, None), 400, body)
     assert_answer(post_frames(client, []), 400, body)
@@ -370,9 +370,9 @@ def test_frames_over_6mb_in_total_are_413_failed(client):
     assert_answer(r, 413, {"reason": "Total frames size exceeds the maximum of 6MB", "status": "FAILED"})
 
 
-def test_oversize_status_setting_answers_400(settings):
+def test_oversize_status_setting_answers_400(settings, make_client):
     settings["vendors"] = {"glair": {"oversize_status": 400}}
-    client = create_app(settings).test_client()
+    client = make_client(settings)
     assert post_video(client, bytes(7_000_000)).status_code == 400
     assert post_frames(client, [b64(bytes(7_000_000))]).status_code == 400
 
@@ -387,9 +387,9 @@ def test_body_far_over_the_limit_is_refused_before_reading(client, settings, pat
     assert spool_is_empty(settings)
 
 
-def test_limit_is_a_setting(settings):
+def test_limit_is_a_setting(settings, make_client):
     settings["vendors"] = {"glair": {"max_input_bytes": len(MP4) - 1}}
-    client = create_app(settings).test_client()
+    client = make_client(settings)
     assert post_video(client, MP4).status_code == 413
 
 
@@ -439,9 +439,9 @@ def test_rate_limit_is_off_by_default_and_429_when_on(client, admin):
     assert_success(post_video(client, MP4))
 
 
-def test_rate_limit_counts_per_api_key(settings):
+def test_rate_limit_counts_per_api_key(settings, make_client):
     settings["vendors"] = {"glair": {"api_keys": ["a", "b"], "rate_limit": {"limit": 1, "window": 60}}}
-    client = create_app(settings).test_client()
+    client = make_client(settings)
     assert post_video(client, MP4, headers=dict(AUTH, **{"x-api-key": "a"})).status_code == 200
     assert post_video(client, MP4, headers=dict(AUTH, **{"x-api-key": "a"})).status_code == 429
     assert post_video(client, MP4, headers=dict(AUTH, **{"x-api-key": "b"})).status_code == 200
@@ -454,9 +454,9 @@ def test_journal_redacts_credentials(client, admin):
     assert KEY not in json.dumps(entry["headers"]) and BASIC not in json.dumps(entry["headers"])
 
 
-def test_single_vendor_mode_serves_real_paths(settings):
+def test_single_vendor_mode_serves_real_paths(settings, make_client):
     settings["vendor"] = "glair"
-    client = create_app(settings).test_client()
+    client = make_client(settings)
     r = client.post("/face/v1/deepfake", data={"video": (io.BytesIO(MP4), "a.mp4")}, headers=AUTH,
                     content_type="multipart/form-data")
     assert_success(r)
@@ -465,8 +465,9 @@ def test_single_vendor_mode_serves_real_paths(settings):
     assert_success(r)
 
 
+@pytest.mark.in_process
 def test_routes_match_the_spec_both_ways(app):
-    spec = yaml.safe_load(open(os.path.join(os.path.dirname(__file__), "../../openapi/glair.yaml")))
+    spec = yaml.safe_load(open(os.path.join(os.path.dirname(__file__), "../../../openapi/glair.yaml")))
     documented = {(path, method.upper(), op["operationId"])
                   for path, item in spec["paths"].items() for method, op in item.items()}
     served = {(rule.rule.removeprefix("/glair"), method, rule.endpoint.split(".")[-1])
@@ -502,28 +503,3 @@ def test_any_video_bytes_get_a_documented_answer(client, settings, data, cut):
     assert r.status_code in (200, 400, 415), r.get_data(as_text=True)
     assert r.mimetype == "application/json"
     assert spool_is_empty(settings)
-
-
-# ---- through gunicorn ----------------------------------------------------------------------------
-
-def test_through_gunicorn_with_two_workers(tmp_path):
-    from deepfake_mock.testing.server import ServerProcess
-
-    with ServerProcess(workers=2, state=tmp_path / "state.sqlite3", spool_dir=tmp_path / "spool") as srv:
-        admin = AdminClient(srv.url)
-        admin.add_verdict_rule("glair", probability=0.99768, times=1)
-        files = {"video": ("clip.mp4", MP4, "video/mp4")}
-        r = requests.post(f"{srv.url}{VIDEO}", files=files, headers=AUTH, timeout=30)
-        assert r.status_code == 200 and r.headers["Content-Type"] == "application/json"
-        assert r.json() == {"read": {"deepfake": {"confidence": 0.99768, "value": "fake"}},
-                            "reason": "File Successfully Read", "status": "SUCCESS"}
-        # curl --data-raw: no JSON content type
-        frames = json.dumps({"frames": [b64(media.image("jpeg", 32, 32))]})
-        r = requests.post(f"{srv.url}{FRAMES}", data=frames, timeout=30, headers=dict(
-            AUTH, **{"Content-Type": "application/x-www-form-urlencoded"}))
-        assert r.status_code == 200 and r.json()["status"] == "SUCCESS"
-        r = requests.post(f"{srv.url}{VIDEO}", files={"video": ("big.mp4", bytes(7_000_000))},
-                          headers=AUTH, timeout=30)
-        assert r.status_code == 413 and r.json()["status"] == "FAILED"
-        r = requests.post(f"{srv.url}{VIDEO}", headers={"x-api-key": "nope"}, timeout=30)
-        assert r.status_code == 403 and "Request-Id" in r.headers

@@ -1,10 +1,12 @@
-"""Unit tests of GLAIR's domain logic: auth order and bodies, frames, video, result bodies."""
+"""GLAIR without HTTP: settings, error bodies, auth order, frames, video, result bodies."""
 
 from __future__ import annotations
 
 import base64
 import io
 import json
+from dataclasses import replace
+from types import SimpleNamespace
 
 import av
 import numpy as np
@@ -14,11 +16,13 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from deepfake_mock.core.errors import VendorError
+from deepfake_mock.core.media import MediaLimits, probe
 from deepfake_mock.core.verdicts import Verdict
 from deepfake_mock.vendors.glair import errors, models
-from deepfake_mock.vendors.glair.models import Config
+from deepfake_mock.vendors.glair.config import GlairConfig
 
-CONFIG = Config()
+CONFIG = GlairConfig()
+LIMITS = MediaLimits()
 GOOD_BASIC = models.basic_header("user", "pass")
 CHALLENGE = 'Basic realm="GLAIR Vision"'
 
@@ -95,30 +99,28 @@ def test_error_factories_validate_their_settings():
 
 def test_config_rejects_unknown_choices():
     with pytest.raises(ValueError):
-        Config(error_status="FAILED")
+        GlairConfig(error_status="FAILED")
     with pytest.raises(ValueError):
-        Config(oversize_status=415)
+        GlairConfig(oversize_status=415)
     with pytest.raises(ValueError):
-        Config(users={"us:er": "pass"})
+        GlairConfig(users=("us:er:pass",))
     with pytest.raises(ValueError):
-        Config(users={"user": "pa:ss"})
+        GlairConfig(users=("user:pa:ss",))
     with pytest.raises(ValueError):
-        Config(api_keys=frozenset())
+        GlairConfig(users=())
     with pytest.raises(ValueError):
-        Config(max_input_bytes=0)
+        GlairConfig(api_keys=())
+    with pytest.raises(ValueError):
+        GlairConfig(max_input_bytes=0)
 
 
-def test_config_from_settings_reads_the_vendor_defaults():
-    from dataclasses import asdict
-
-    from deepfake_mock.vendors.glair.config import GlairConfig
-
-    assert Config.from_settings(asdict(GlairConfig())) == CONFIG
-    assert Config.from_settings({"api_keys": "solo"}).api_keys == frozenset({"solo"})
-    assert Config.from_settings({"users": ["a:1", "b:"]}).users == {"a": "1", "b": ""}
+def test_config_reads_users_as_user_password_pairs():
+    assert CONFIG.passwords == {"user": "pass"}
+    assert GlairConfig(api_keys=("solo",)).api_keys == ("solo",)
+    assert GlairConfig(users=("a:1", "b:")).passwords == {"a": "1", "b": ""}
     for bad in (["a"], ["a:b:c"], [1], {"a": "b"}):
         with pytest.raises(ValueError):
-            Config.from_settings({"users": bad})
+            GlairConfig(users=bad)
     assert CONFIG.max_body_bytes == 12 * 1024 * 1024
 
 
@@ -194,7 +196,7 @@ def test_scheme_word_is_not_checked_like_the_gateway():
 
 
 def test_configured_credentials_are_used():
-    config = Config(api_keys=frozenset({"k1", "k2"}), users={"alice": "s3cr\u00e9t", "bob": "b"})
+    config = GlairConfig(api_keys=("k1", "k2"), users=("alice:s3cr\u00e9t", "bob:b"))
     assert models.authenticate("k2", models.basic_header("alice", "s3cr\u00e9t"), config) == "alice"
     assert models.authenticate("k1", models.basic_header("bob", "b"), config) == "bob"
     assert raises(models.authenticate, "test-key", models.basic_header("bob", "b"), config).status == 403
@@ -202,7 +204,7 @@ def test_configured_credentials_are_used():
 
 def test_request_id_echo_only_when_enabled():
     assert models.response_request_id("abc", "gen", CONFIG) == "gen"
-    echo = Config(echo_request_id=True)
+    echo = GlairConfig(echo_request_id=True)
     assert models.response_request_id("abc", "gen", echo) == "abc"
     assert models.response_request_id("  ", "gen", echo) == "gen"
     assert models.response_request_id(None, "gen", echo) == "gen"
@@ -244,9 +246,10 @@ def test_frame_base64_tolerates_line_breaks():
     assert models.decode_frame(wrapped + "\n") == data
 
 
-@pytest.mark.parametrize(("fmt", "expected"), [("JPEG", "JPEG"), ("PNG", "PNG")])
-def test_probe_frame_reads_real_images(fmt, expected):
-    assert models.probe_frame(image_bytes(fmt, (40, 30))) == models.FrameInfo(expected, 40, 30)
+@pytest.mark.parametrize(("fmt", "expected"), [("JPEG", "jpeg"), ("PNG", "png")])
+def test_check_frame_reads_real_images(fmt, expected):
+    info = models.check_frame(image_bytes(fmt, (40, 30)), LIMITS)
+    assert (info.container, info.width, info.height) == (expected, 40, 30)
 
 
 @pytest.mark.parametrize(
@@ -260,48 +263,49 @@ def test_probe_frame_reads_real_images(fmt, expected):
         video_bytes(),
     ],
 )
-def test_probe_frame_rejects_what_is_not_a_sound_jpeg_or_png(data):
-    err = raises(models.probe_frame, data)
+def test_check_frame_rejects_what_is_not_a_sound_jpeg_or_png(data):
+    err = raises(models.check_frame, data, LIMITS)
     assert (err.status, err.code) == (415, "FILE_INVALID_FORMAT")
 
 
-def test_probe_frame_rejects_decompression_bombs():
+def test_check_frame_rejects_decompression_bombs():
     buf = io.BytesIO()
     Image.new("1", (10000, 5000)).save(buf, format="PNG")
     assert len(buf.getvalue()) < 100_000
-    assert raises(models.probe_frame, buf.getvalue()).status == 415
+    assert raises(models.check_frame, buf.getvalue(), LIMITS).status == 415
 
 
 def test_read_frames_returns_decoded_frames():
     frames = [image_bytes("JPEG"), image_bytes("PNG")]
     body = json.dumps({"frames": [b64(f) for f in frames]}).encode()
-    assert models.read_frames(body, CONFIG) == frames
+    assert models.read_frames(body, CONFIG, LIMITS) == frames
 
 
 def test_read_frames_total_over_limit_is_413_failed():
     frames = [image_bytes("PNG", (64, 64))] * 3
     body = json.dumps({"frames": [b64(f) for f in frames]}).encode()
-    small = Config(max_input_bytes=len(frames[0]) * 2)
-    err = raises(models.read_frames, body, small)
+    small = GlairConfig(max_input_bytes=len(frames[0]) * 2)
+    err = raises(models.read_frames, body, small, LIMITS)
     assert (err.status, err.code, err.message) == (413, "FAILED", "Total frames size exceeds the maximum of 6MB")
-    assert models.read_frames(body, Config(max_input_bytes=len(frames[0]) * 3)) == frames
-    assert raises(models.read_frames, body, Config(max_input_bytes=10, oversize_status=400)).status == 400
+    assert models.read_frames(body, GlairConfig(max_input_bytes=len(frames[0]) * 3), LIMITS) == frames
+    assert raises(models.read_frames, body, GlairConfig(max_input_bytes=10, oversize_status=400),
+                  LIMITS).status == 400
 
 
 def test_read_frames_checks_size_before_decoding_images():
     body = json.dumps({"frames": [b64(b"x" * 600)] * 2}).encode()
-    assert raises(models.read_frames, body, Config(max_input_bytes=1000)).status == 413
-    assert raises(models.read_frames, body, CONFIG).status == 415
+    assert raises(models.read_frames, body, GlairConfig(max_input_bytes=1000), LIMITS).status == 413
+    assert raises(models.read_frames, body, CONFIG, LIMITS).status == 415
 
 
 def test_read_frames_refuses_a_huge_body_before_parsing():
-    err = raises(models.read_frames, b"{" * (CONFIG.max_body_bytes + 1), CONFIG)
+    err = raises(models.read_frames, b"{" * (CONFIG.max_body_bytes + 1), CONFIG, LIMITS)
     assert (err.status, err.code) == (413, "FAILED")
 
 
 def test_read_frames_one_bad_frame_spoils_the_list():
     body = json.dumps({"frames": [b64(image_bytes()), b64(b"not an image")]}).encode()
-    assert raises(models.read_frames, body, CONFIG).status == 415
+    assert raises(models.read_frames, body, CONFIG, LIMITS).status == 415
 
 
 def test_frames_digest_is_stable_and_sensitive():
@@ -314,14 +318,13 @@ def test_frames_digest_is_stable_and_sensitive():
 # ----------------------------------------------------------------------------- video
 
 
-def test_mp4_brands_are_read_from_the_ftyp_box():
-    head = video_bytes()[:64]
-    brands = models.mp4_brands(head)
-    assert brands is not None and brands[0] == "isom"
-    assert models.is_mp4_signature(head)
-    assert models.mp4_brands(b"RIFF....AVI LIST") is None
-    assert models.mp4_brands(b"\x00\x00\x00\x08ftypisom") is None
-    assert not models.is_mp4_signature(b"\x00\x00\x00\x14ftypqt  \x00\x00\x02\x00qt  ")
+def test_mp4_is_told_by_the_ftyp_brands_and_the_demuxer():
+    info = probe(video_bytes())
+    assert info.brands[0] == "isom"
+    assert models.is_mp4(info)
+    assert not models.is_mp4(replace(info, major_brand="qt  ", compatible_brands=("qt  ",)))
+    assert not models.is_mp4(replace(info, major_brand=None, compatible_brands=()))
+    assert not models.is_mp4(replace(info, container="avi"))
 
 
 def written(tmp_path, data: bytes) -> str:
@@ -331,13 +334,13 @@ def written(tmp_path, data: bytes) -> str:
 
 
 def test_check_video_accepts_a_real_mp4(tmp_path):
-    info = models.check_video(written(tmp_path, video_bytes(frames=5)))
+    info = models.check_video(written(tmp_path, video_bytes(frames=5)), LIMITS)
     assert (info.kind, info.width, info.height, info.codec) == ("video", 64, 48, "mpeg4")
     assert info.duration is not None and 0.3 < info.duration < 1.0
 
 
 def test_check_video_accepts_h264_with_audio(tmp_path):
-    info = models.check_video(written(tmp_path, video_bytes(codec="libx264", audio=True)))
+    info = models.check_video(written(tmp_path, video_bytes(codec="libx264", audio=True)), LIMITS)
     assert info.codec == "h264" and info.has_audio
 
 
@@ -357,18 +360,18 @@ def test_check_video_accepts_h264_with_audio(tmp_path):
     ids=["empty", "text", "png", "audio-only", "mov", "avi", "mkv", "truncated", "garbage-after-ftyp"],
 )
 def test_check_video_rejects_what_is_not_an_mp4_video(tmp_path, data):
-    err = raises(models.check_video, written(tmp_path, data))
+    err = raises(models.check_video, written(tmp_path, data), LIMITS)
     assert (err.status, err.code, err.message) == (
         415, "FILE_INVALID_FORMAT", "Invalid file format, only .mp4 is supported")
 
 
 def test_check_video_turns_any_probe_crash_into_415(tmp_path, monkeypatch):
-    def crash(path):
+    def crash(path, limits):
         raise RuntimeError("decoder exploded")
 
+    assert raises(models.check_video, str(tmp_path / "missing"), LIMITS).status == 415
     monkeypatch.setattr(models, "probe", crash)
-    assert raises(models.check_video, written(tmp_path, video_bytes())).status == 415
-    assert raises(models.check_video, str(tmp_path / "missing")).status == 415
+    assert raises(models.check_video, written(tmp_path, video_bytes()), LIMITS).status == 415
 
 
 # ----------------------------------------------------------------------------- results
@@ -392,7 +395,7 @@ def test_demo_success_body_is_the_older_pages_shape():
     with pytest.raises(ValueError):
         models.demo_success_body(2)
     with pytest.raises(ValueError):
-        Config(contract="legacy")
+        GlairConfig(contract="legacy")
 
 
 def test_value_flips_at_the_threshold():
@@ -451,6 +454,7 @@ def test_rule_outcomes_map_to_vendor_errors(outcome, frames, status, code):
     (503, True, "<html><body><p>503 - Service Unavailable</p></body></html>"),
 ])
 def test_bare_statuses_get_vendor_bodies(status, frames, body):
-    err = errors.for_status(status, frames=frames)
+    operation = "detect_deepfake_frames" if frames else "detect_deepfake_video"
+    err = errors.status_error(status, SimpleNamespace(operation=operation, config=CONFIG))
     assert err.status == status
     assert errors.envelope(err.code, err.message) == body
