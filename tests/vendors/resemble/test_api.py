@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 from deepfake_mock import create_app
 from deepfake_mock.admin.client import AdminClient
 from deepfake_mock.testing import media
+from deepfake_mock.vendors.resemble.config import ResembleConfig
 from deepfake_mock.vendors.resemble.models import media_tokens
 from deepfake_mock.testing.receiver import LocalReceiver
 
@@ -114,9 +115,9 @@ def test_missing_or_wrong_token_is_401(client, headers):
         assert_error(r, 401, "Invalid or missing API token")
 
 
-def test_tokens_are_settings(settings):
+def test_tokens_are_settings(make_client, settings):
     resemble_settings(settings, tokens={"my-ci-token": "ci-team"})
-    client = create_app(settings).test_client()
+    client = make_client(settings)
     assert client.get(f"{API}/detect?page=1",
                       headers={"Authorization": "Bearer my-ci-token"}).status_code == 200
 
@@ -369,17 +370,17 @@ def test_upload_cap_checked_on_the_real_size_and_before_reading(settings):
     assert upload(client, media.wav(30)).status_code == 200
 
 
-def test_bodies_past_every_cap_are_413(settings):
+def test_bodies_past_every_cap_are_413(make_client, settings):
     resemble_settings(settings, max_upload_bytes=1000, max_secure_upload_bytes=1000,
                       batch_max_bytes=1000)
-    client = create_app(settings).test_client()
+    client = make_client(settings)
     r = client.post(f"{API}/secure_uploads", headers=AUTH, content_type="multipart/form-data",
                     data={"file": (io.BytesIO(b"\0" * (1 << 20) + b"\0" * 2000), "a.wav")})
     assert_error(r, 413, "Request entity too large")
 
 
-def test_documented_cap_is_150_mib(app):
-    settings = app.extensions["deepfake_mock"].settings.vendor_settings("resemble")
+def test_documented_cap_is_150_mib(admin):
+    settings = admin.get_settings()["vendors"]["resemble"]
     assert settings["max_upload_bytes"] == 150 * 1024 * 1024
 
 
@@ -534,9 +535,9 @@ def test_max_video_secs_and_default_frame_rate(client):
     png_at(client, item["video_metrics"]["treeview"])
 
 
-def test_numbers_instead_of_strings_when_configured(settings):
+def test_numbers_instead_of_strings_when_configured(make_client, settings):
     resemble_settings(settings, score_format="number")
-    client = create_app(settings).test_client()
+    client = make_client(settings)
     item = upload(client, media.wav(4), headers=WAIT).json["item"]
     assert item["duration"] == 4.0
     assert isinstance(item["metrics"]["aggregated_score"], float)
@@ -687,9 +688,9 @@ def test_list_pages_newest_first(client, admin):
     assert items[0] == get(client, uuids[-1]).json["item"]
 
 
-def test_a_page_far_past_the_last_is_empty_on_sqlite_too(settings, tmp_path):
+def test_a_page_far_past_the_last_is_empty_on_sqlite_too(make_client, settings, tmp_path):
     settings["state"] = str(tmp_path / "state.sqlite3")
-    client = create_app(settings).test_client()
+    client = make_client(settings)
     for path in ("detect", "audio_source_tracings", "intelligences"):
         r = client.get(f"{API}/{path}?page={2 ** 70}&page_size=183", headers=AUTH)
         assert r.status_code == 200 and r.json["items"] == [], path
@@ -713,13 +714,11 @@ def secure_upload(client, data, filename="clip.wav", content_type="audio/wav", h
                        data={"file": (io.BytesIO(data), filename, content_type)})
 
 
-def test_secure_upload_then_detect_by_media_token(client, admin, app):
+def test_secure_upload_then_detect_by_media_token(client, admin):
     r = secure_upload(client, media.wav(5))
     assert r.status_code == 200 and set(r.json) == {"success", "token"}
     token = r.json["token"]
-    secret = app.extensions["deepfake_mock"].settings.vendor_settings("resemble")[
-        "media_token_secret"]
-    claims = media_tokens.verify(secret, token, now=1_767_225_600)
+    claims = media_tokens.verify(ResembleConfig().media_token_secret, token, now=1_767_225_600)
     assert claims["team"] == "team-1" and claims["exp"] - claims["iat"] == 3600
     item = finish(client, admin, client.post(f"{API}/detect", json={"media_token": token},
                                              headers=AUTH))
