@@ -183,7 +183,8 @@ def _problem(error: dict, prefix: tuple, known: Mapping[tuple, list[str]]) -> st
     loc = prefix + tuple(error["loc"])
     key = ".".join(map(str, loc))
     if error["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
-        return f"setting {key}: unknown; allowed: {', '.join(known[loc[:-1]])}"
+        allowed = known.get(loc[:-1])  # known for the levels named by a field
+        return f"setting {key}: unknown" + (f"; allowed: {', '.join(allowed)}" if allowed else "")
     if error["type"] == "missing":
         return f"setting {key}: missing; it is required"
     given = repr(error["input"])

@@ -6,12 +6,27 @@ import dataclasses
 import json
 from typing import Any
 
+from pydantic import ConfigDict
+from typing_extensions import TypedDict
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from deepfake_mock.settings import (RateLimit, Settings, SettingsError, as_dict, deep_merge,
                                     load_settings)
+
+
+class Gadget(TypedDict):
+    name: str
+
+
+Gadget.__pydantic_config__ = ConfigDict(extra="forbid")
+
+
+@dataclasses.dataclass(frozen=True)
+class GadgetsConfig:
+    gadgets: tuple[Gadget, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -276,6 +291,13 @@ def test_settings_are_frozen():
 def test_loading_does_not_change_the_vendor_defaults():
     load({"vendors": {"acme": {"licensed": False}}})
     assert AcmeConfig().licensed is True
+
+
+def test_an_unknown_key_deep_inside_a_vendor_setting_is_named():
+    with pytest.raises(SettingsError) as refused:
+        load_settings({"vendors": {"acme": {"gadgets": [{"name": "a", "colour": "red"}]}}},
+                      env={}, vendor_configs={"acme": GadgetsConfig})
+    assert str(refused.value) == "setting vendors.acme.gadgets.0.colour: unknown"
 
 
 def test_a_configs_own_check_is_its_line():
