@@ -28,8 +28,8 @@ run: $(RUN_STAMP)  ## install the runtime, then serve every vendor on http://$(H
 test: $(STAMP)  ## install, then run the unit, behaviour, server, packaging and contract tests
 	$(BIN)/python -m pytest -q -n $(TEST_PROCESSES)
 
-# The vendor API tests (tests/vendors/<vendor>/test_api.py; Phonexia's until its folder exists).
-SERVER_MODE_TESTS ?= $(or $(wildcard tests/vendors/*/test_api.py),tests/vendors/test_phonexia.py)
+# The vendor API tests (tests/vendors/<vendor>/test_api.py), each against gunicorn.
+SERVER_MODE_TESTS ?= $(wildcard tests/vendors/*/test_api.py)
 
 test-server-mode: $(STAMP)  ## the vendor API tests against gunicorn in another process (pytest --server-mode)
 	$(BIN)/python -m pytest -q --server-mode $(SERVER_MODE_TESTS)

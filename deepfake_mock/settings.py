@@ -63,9 +63,6 @@ class Settings:
                                       "token", "api_key", "private_key")
     vendors: Mapping[str, Any] = field(default_factory=dict)   # slug -> that vendor's config
 
-    def vendor_settings(self, slug: str) -> Mapping[str, Any]:  # TRANSITIONAL
-        return MappingProxyType(asdict(self.vendors[slug]))
-
 
 def deep_merge(base: dict, extra: Mapping) -> dict:
     out = copy.deepcopy(base)

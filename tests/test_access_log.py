@@ -104,7 +104,7 @@ def test_an_unknown_path_is_named(client, lines):
 
 
 def test_a_crash_of_the_emulator_is_named(app, lines):
-    def crash():
+    def crash(ctx):
         raise RuntimeError("boom")
     app.view_functions["phonexia.get_system_info"] = crash
     app.test_client().get(INFO)

@@ -12,7 +12,6 @@ methods under a vendor's prefix get that vendor's 404/405.
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
 import socket
@@ -187,8 +186,7 @@ def install(app: Flask, vendors: dict[str, Vendor], single: Vendor | None) -> No
             answer = step(ctx)
             if answer is not None:
                 return answer
-        if "ctx" in inspect.signature(current_app.view_functions[request.endpoint]).parameters:  # TRANSITIONAL
-            request.view_args["ctx"] = ctx
+        request.view_args["ctx"] = ctx
         return None
 
     @app.after_request

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from flask import Blueprint, Response, current_app, g
+from flask import Blueprint, Response, current_app
 
 from ..core.errors import VendorError
 from ..core.jobs import Progression
@@ -97,10 +97,3 @@ def runtime():
     """The Runtime of the app handling this request."""
     return current_app.extensions["deepfake_mock"]
 
-
-def vendor_settings():  # TRANSITIONAL
-    return runtime().settings.vendor_settings(g.ctx.vendor.slug)
-
-
-def principal():  # TRANSITIONAL
-    return g.ctx.principal

@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deepfake_mock.core.clock import ManualClock
 from deepfake_mock.core.errors import AdminError
 from deepfake_mock.core.jobs import PROGRESSION_MODES, Jobs, Progression
 from deepfake_mock.core.store import MemoryStore
+from deepfake_mock.testing.clock import ManualClock
 
 STATES = ("pending", "running")
 T0 = 1_767_225_600.0

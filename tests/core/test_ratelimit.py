@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deepfake_mock.core.clock import ManualClock, SharedClock
+from deepfake_mock.core.clock import SharedClock
 from deepfake_mock.core.ratelimit import Decision, RateLimiter
 from deepfake_mock.core.store import MemoryStore
+from deepfake_mock.testing.clock import ManualClock
 
 T0 = 1_767_225_600.0  # a multiple of 60: a minute window starts here
 

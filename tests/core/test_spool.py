@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from deepfake_mock.core import spool
-from deepfake_mock.core.clock import ManualClock
 from deepfake_mock.core.spool import Spool, SpooledFile, SpoolWriter, TooLarge
 from deepfake_mock.core.store import MemoryStore
+from deepfake_mock.testing.clock import ManualClock
 
 
 def listing(directory) -> list[str]:
