@@ -32,7 +32,7 @@ test: $(STAMP)  ## install, then run the unit, behaviour, server, packaging and 
 SERVER_MODE_TESTS ?= $(wildcard tests/vendors/*/test_api.py)
 
 test-server-mode: $(STAMP)  ## the vendor API tests against gunicorn in another process (pytest --server-mode)
-	$(BIN)/python -m pytest -q --server-mode $(SERVER_MODE_TESTS)
+	$(BIN)/python -m pytest -q -n $(TEST_PROCESSES) --server-mode $(SERVER_MODE_TESTS)
 
 contracts: $(STAMP)  ## the contract suite and its report; VENDOR=, BASE_URL= (another server), MAX_EXAMPLES=
 	$(BIN)/deepfake-mock contract $(if $(VENDOR),--vendor $(VENDOR)) $(if $(BASE_URL),--base-url $(BASE_URL)) $(if $(MAX_EXAMPLES),--max-examples $(MAX_EXAMPLES))

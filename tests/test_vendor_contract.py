@@ -3,11 +3,11 @@ the only list of vendors.
 
 Per registered vendor: its package ``deepfake_mock/vendors/<slug>/`` has the required files
 (``models.py`` or a ``models/`` package, not both); ``__init__.py`` holds only the descriptor;
-the config is a frozen dataclass ending with ``rate_limit`` whose defaults are valid settings;
-the spec is ``openapi/<slug>.yaml``; no module shadows a ``core``/``web`` module name; no module
-reaches the request through ``flask.g`` (hooks and views are handed the context). Every other
-per-vendor list (contract credentials and checks, the README's tables, the test folders) names
-exactly the registered vendors.
+the config is a frozen dataclass ending with ``rate_limit``, with a ``max_body_bytes``, whose
+defaults are valid settings; the spec is ``openapi/<slug>.yaml``; no module shadows a
+``core``/``web`` module name; no module reaches the request through ``flask.g`` (hooks and views
+are handed the context). Every other per-vendor list (contract credentials and checks, the
+README's tables, the test folders) names exactly the registered vendors.
 """
 
 from __future__ import annotations
@@ -84,6 +84,7 @@ def test_config_is_a_frozen_dataclass_ending_with_rate_limit(vendor):
     assert dataclasses.is_dataclass(config) and config.__dataclass_params__.frozen, config
     assert dataclasses.fields(config)[-1].name == "rate_limit"
     defaults = config()
+    assert isinstance(defaults.max_body_bytes, int), "the largest request body read"
     built = load_settings({}, env={}, vendor_configs={vendor.slug: config}).vendors[vendor.slug]
     assert built == defaults, "the defaults must be valid settings, built back unchanged"
 

@@ -40,9 +40,7 @@ BODY_PREVIEW = 2048      # bytes of a body the journal keeps
 def check_body_size(ctx: RequestContext) -> None:
     """Refuse an oversized body from Content-Length before reading it; werkzeug enforces the
     same limit while streaming a body that has no Content-Length."""
-    limit = ctx.vendor.max_body_bytes(ctx.config)
-    if limit is None:
-        return
+    limit = ctx.config.max_body_bytes
     request.max_content_length = limit
     if request.content_length is not None and request.content_length > limit:
         ctx.reason = f"body over {limit} bytes"

@@ -23,7 +23,8 @@ class Vendor:
     ``__init__.py`` holds nothing else). Every hook takes the request's RequestContext.
 
     - ``config``: the frozen dataclass of the vendor's settings (``config.py``); create_app builds
-      it once from the settings layers, and ``ctx.config`` is that instance.
+      it once from the settings layers, and ``ctx.config`` is that instance. Its
+      ``max_body_bytes`` is the largest request body read (413 past it).
     - ``render_error(err, ctx)``: the vendor's envelope for a VendorError.
     - ``status_error(status, ctx)``: the vendor's own error for a bare HTTP status, the answer to
       a fault rule, an unknown path (404), a wrong method (405), an oversized body (413) or an
@@ -40,7 +41,6 @@ class Vendor:
     - ``decorate(ctx, response)``: headers the vendor puts on every answer (request ids...).
     - ``bootstrap(runtime, config)``: the vendor's fixed state (users, teams...); idempotent, it
       runs at start-up and after every reset.
-    - ``max_body_bytes(config)``: the largest request body read (413 past it).
     - ``admin``: a blueprint of vendor-specific admin routes, under ``/_admin/vendors/<slug>/``.
     """
 
@@ -61,7 +61,6 @@ class Vendor:
     deliveries: Callable[[Any, Any], Any] | None = None
     decorate: Callable[[RequestContext, Response], None] | None = None
     bootstrap: Callable[[Any, Any], None] | None = None
-    max_body_bytes: Callable[[Any], int | None] = lambda config: None
     admin: Blueprint | None = None
 
 

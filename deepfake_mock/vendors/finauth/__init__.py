@@ -6,23 +6,21 @@ The signing helper for clients is ``deepfake_mock.vendors.finauth.signing``.
 from __future__ import annotations
 
 from ...web.vendor import Vendor
-from . import errors, models
+from . import errors, models, routes
 from .config import FinAuthConfig
-from .routes import admin_blueprint, authenticate, blueprint
 
 VENDOR = Vendor(
     slug="finauth",
     title="FinAuth StarScope: anti_deepfake",
     spec="finauth.yaml",
-    blueprint=blueprint,
+    blueprint=routes.blueprint,
     config=FinAuthConfig,
     render_error=errors.render_error,
     status_error=errors.status_error,
     invalid_request=errors.invalid_request,
     rate_limited=errors.rate_limited,
-    authenticate=authenticate,
+    authenticate=routes.authenticate,
     acquire=models.acquire,
     release=models.release,
-    max_body_bytes=lambda config: config.max_request_bytes,
-    admin=admin_blueprint,
+    admin=routes.admin_blueprint,
 )

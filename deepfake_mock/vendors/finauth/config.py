@@ -128,6 +128,10 @@ class FinAuthConfig:
         _optional_int(self.concurrency_limit, "finauth: concurrency_limit")
         _optional_int(self.future_skew_s, "finauth: future_skew_s")
 
+    @property
+    def max_body_bytes(self) -> int:
+        return self.max_request_bytes
+
     @cached_property
     def api_keys(self) -> Mapping[str, ApiKey]:
         """The configured keys, parsed (the admin API's changes: ``models.keys_in_effect``)."""

@@ -80,6 +80,11 @@ class HiyaConfig:
         if not self.stream_idle_seconds > 0:
             raise ValueError("hiya: stream_idle_seconds must be a positive number of seconds")
 
+    @property
+    def max_body_bytes(self) -> int:
+        """A base64 file inside JSON is 4/3 of the file, plus room for the other fields."""
+        return self.max_file_bytes * 4 // 3 + (1 << 20)
+
     @cached_property
     def users_by_handle(self) -> dict[str, User]:
         return {user["handle"]: user for user in self.users}

@@ -46,11 +46,6 @@ def authenticate(ctx) -> dict:
     return accounts.authenticate(ctx.runtime, ctx.config, request.headers.get("Authorization"))
 
 
-def max_body_bytes(config) -> int:
-    """A base64 file inside JSON is 4/3 of the file, plus room for the other fields."""
-    return config.max_file_bytes * 4 // 3 + (1 << 20)
-
-
 def load(schema: Schema) -> dict:
     data = request.get_json(force=True, silent=True)
     if not isinstance(data, dict):
@@ -365,10 +360,10 @@ for _vtype in ("authenticity", "identity", "message"):
 
 # ---- vendor admin: credits (under /_admin/vendors/hiya/) -------------------------------------
 
-admin = Blueprint("hiya_admin", __name__)
+admin_blueprint = Blueprint("hiya_admin", __name__)
 
 
-@admin.errorhandler(AdminError)
+@admin_blueprint.errorhandler(AdminError)
 def admin_error(err: AdminError):
     return {"error": err.message}, err.status
 
@@ -380,14 +375,14 @@ def _credits(rt, config, owner: str) -> dict:
             "remaining": max(0, allowance - spent)}
 
 
-@admin.get("/credits")
+@admin_blueprint.get("/credits")
 def list_credits():
     rt = runtime()
     config = rt.settings.vendors["hiya"]
     return {"credits": [_credits(rt, config, owner) for owner in config.owners]}
 
 
-@admin.put("/credits/<owner>")
+@admin_blueprint.put("/credits/<owner>")
 def set_credits(owner):
     rt = runtime()
     config = rt.settings.vendors["hiya"]

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from ...core.jobs import Progression
 from ...web.vendor import Vendor
+from . import errors, routes
 from .config import PhonexiaConfig
-from .errors import invalid_request, rate_limited, render_error, status_error
-from .routes import blueprint
 
 VENDOR = Vendor(
     slug="phonexia",
     title="Phonexia Speech Platform 4: Authenticity Verification",
     spec="phonexia.yaml",
-    blueprint=blueprint,
+    blueprint=routes.blueprint,
     config=PhonexiaConfig,
-    render_error=render_error,
-    status_error=status_error,
-    invalid_request=invalid_request,
-    rate_limited=rate_limited,
+    render_error=errors.render_error,
+    status_error=errors.status_error,
+    invalid_request=errors.invalid_request,
+    rate_limited=errors.rate_limited,
     progression=Progression("after_polls", 2),
-    max_body_bytes=lambda config: config.max_upload_bytes,
 )

@@ -24,6 +24,11 @@ class PhonexiaConfig:
     rate_limit: RateLimit | None = None      # {"limit": n, "window": seconds}
 
     @property
+    def max_body_bytes(self) -> int:
+        """The largest request body read: one upload."""
+        return self.max_upload_bytes
+
+    @property
     def operations(self) -> tuple[str, ...]:
         """The technology's operations this API version offers."""
         if self.api_version == "3.x":

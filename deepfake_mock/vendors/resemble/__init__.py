@@ -5,25 +5,22 @@ from __future__ import annotations
 
 from ...core.jobs import Progression
 from ...web.vendor import Vendor
+from . import errors, routes
 from .config import ResembleConfig
-from .errors import invalid_request, rate_limited, render_error, status_error
-from .routes import admin_blueprint, authenticate, blueprint, delivery_worker
-
 
 VENDOR = Vendor(
     slug="resemble",
     title="Resemble AI Detect",
     spec="resemble.yaml",
-    blueprint=blueprint,
-    render_error=render_error,
-    status_error=status_error,
-    progression=Progression("after_seconds", 3),
+    blueprint=routes.blueprint,
     config=ResembleConfig,
-    deliveries=delivery_worker,
-    authenticate=authenticate,
-    rate_limited=rate_limited,
-    max_body_bytes=lambda config: config.max_body_bytes,
-    admin=admin_blueprint,
-    invalid_request=invalid_request,
+    render_error=errors.render_error,
+    status_error=errors.status_error,
+    invalid_request=errors.invalid_request,
+    rate_limited=errors.rate_limited,
+    progression=Progression("after_seconds", 3),
+    authenticate=routes.authenticate,
     public_operations=frozenset({"get_file"}),   # visualisations and watermarked media
+    deliveries=routes.delivery_worker,
+    admin=routes.admin_blueprint,
 )
