@@ -3,7 +3,7 @@
 Environment variables follow Flask's ``from_prefixed_env`` rules: the value is parsed as JSON
 when it can be (else kept as a string) and ``__`` nests, so
 ``MOCKSERVER_VENDORS__PHONEXIA__RATE_LIMIT='{"limit": 5, "window": 60}'`` sets
-``settings.vendors["phonexia"]["rate_limit"]``. ``MOCKSERVER_CONFIG`` names a JSON or YAML file.
+``settings.vendors["phonexia"].rate_limit``. ``MOCKSERVER_CONFIG`` names a JSON or YAML file.
 
 The merged layers are validated by pydantic before anything starts: the fields' annotations at
 the top level, and under ``vendors.<slug>`` the fields of that vendor's config, a frozen

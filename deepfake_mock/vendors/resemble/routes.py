@@ -8,7 +8,7 @@ from ...core.spool import SpooledFile, SpoolWriter, discard
 from ...web.deliveries import DeliveryWorker, worker_of
 from ...web.uploads import keep, spool_bytes
 from ...web.vendor import runtime
-from . import errors, models, schemas
+from . import errors, schemas
 from .errors import bad_request, error, invalid_params
 from .models import (VENDOR, authenticate as authenticate_header, batches, callbacks, detects,
                      files as served, intake, intelligences, questions, tracings, watermarks)
