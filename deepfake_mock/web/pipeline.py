@@ -84,7 +84,6 @@ def rate_limit(ctx: RequestContext) -> None:
     credential = (ctx.principal or {}).get("credential") or request.remote_addr or "anonymous"
     decision = ctx.runtime.limiter.hit(f"{ctx.vendor.slug}:{credential}", rule["limit"],
                                        rule["window"])
-    ctx.rate_decision = decision
     if not decision.allowed:
         ctx.reason = f"rate limit: {rule['limit']} per {rule['window']} s"
         raise ctx.vendor.rate_limited(decision, ctx)

@@ -34,10 +34,11 @@ class Vendor:
     - ``authenticate(ctx)``: returns the principal (a dict with at least ``credential``, the key
       of rate limits) or raises VendorError; ``public_operations`` skip it.
     - ``rate_limited(decision, ctx)``: the vendor's 429 (see ``core.ratelimit.retry_headers``).
-    - ``acquire(ctx)`` runs after the rate limit and may raise; ``release(ctx)`` runs when the
-      request ends, whatever happened, if ``acquire`` returned (a concurrency slot...).
-    - ``deliveries(runtime, config)``: the vendor's callback outbox, or None when its config
-      turns background delivery off; a worker process resumes open deliveries on a request.
+    - ``acquire(ctx)`` runs after ``authenticate`` and may raise; ``release(ctx)`` runs when the
+      request ends, whatever happened, if ``acquire`` kept something in ``ctx.held`` (FinAuth's
+      concurrency slot).
+    - ``deliveries(runtime, config)``: the ``web.deliveries.DeliveryWorker`` of the vendor's
+      callback outbox; on any request a worker process resumes the deliveries left open.
     - ``decorate(ctx, response)``: headers the vendor puts on every answer (request ids...).
     - ``bootstrap(runtime, config)``: the vendor's fixed state (users, teams...); idempotent, it
       runs at start-up and after every reset.
@@ -76,7 +77,6 @@ class RequestContext:
     request_id: str
     started: float = field(default_factory=time.perf_counter)
     principal: dict | None = None
-    rate_decision: Decision | None = None
     held: Any = None
     malformed: bool = False
     dropped: bool = False
