@@ -171,7 +171,9 @@ def _vendors_type(vendor_configs: Mapping[str, type]) -> type:
 
 
 def _closed(typed_dict: type) -> type:
-    typed_dict.__pydantic_config__ = ConfigDict(extra="forbid")
+    """No unknown keys; a number given for a text setting is its text (as at the top level: an
+    environment value such as ``4.1`` parses as JSON)."""
+    typed_dict.__pydantic_config__ = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
     return typed_dict
 
 

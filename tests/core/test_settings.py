@@ -27,6 +27,7 @@ Gadget.__pydantic_config__ = ConfigDict(extra="forbid")
 @dataclasses.dataclass(frozen=True)
 class GadgetsConfig:
     gadgets: tuple[Gadget, ...] = ()
+    label: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -298,6 +299,12 @@ def test_an_unknown_key_deep_inside_a_vendor_setting_is_named():
         load_settings({"vendors": {"acme": {"gadgets": [{"name": "a", "colour": "red"}]}}},
                       env={}, vendor_configs={"acme": GadgetsConfig})
     assert str(refused.value) == "setting vendors.acme.gadgets.0.colour: unknown"
+
+
+def test_a_number_given_for_a_vendor_text_setting_is_its_text():
+    settings = load_settings({}, env={"MOCKSERVER_VENDORS__ACME__LABEL": "4.1"},
+                             vendor_configs={"acme": GadgetsConfig})
+    assert settings.vendors["acme"].label == "4.1"
 
 
 def test_a_configs_own_check_is_its_line():
