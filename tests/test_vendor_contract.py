@@ -150,6 +150,31 @@ def test_readme_point_a_client_table_has_one_row_per_vendor():
     assert [row[3] for row in rows] == [f"`/{url.group(1)}/openapi.yaml`" for url in urls]
 
 
+def default_credentials() -> dict[str, list[str]]:
+    """What a client sends under each vendor's default settings, as the contract suite sends it."""
+    from deepfake_mock.contracts.auth_finauth import DEFAULT_API_KEY, DEFAULT_API_SECRET
+    from deepfake_mock.contracts.auth_glair import GlairAuth
+    from deepfake_mock.contracts.auth_hiya import HiyaAuth
+    from deepfake_mock.vendors.resemble.config import ResembleConfig
+
+    glair, hiya = GlairAuth.defaults(), HiyaAuth.defaults()
+    return {"phonexia": [],
+            "glair": [glair.api_key, f"{glair.username}:{glair.password}"],
+            "hiya": [hiya.token, hiya.username, hiya.password],
+            "resemble": [next(iter(ResembleConfig().tokens))],
+            "finauth": [DEFAULT_API_KEY, DEFAULT_API_SECRET]}
+
+
+def test_readme_lists_the_default_credentials_the_contract_suite_sends():
+    rows = {row[1].strip("`").rsplit("/", 1)[-1]: row[2]
+            for row in readme_table("## Point a client at it")}
+    credentials = default_credentials()
+    assert sorted(credentials) == sorted(SLUGS)
+    for slug, values in credentials.items():
+        assert all(f"`{value}`" in rows[slug] or f" {value}`" in rows[slug]
+                   for value in values), (slug, values, rows[slug])
+
+
 def test_readme_real_service_credentials_table_has_one_row_per_vendor():
     rows = readme_table("Credentials for a real service come from the environment:")
     assert sorted(row[0] for row in rows) == sorted(SLUGS)

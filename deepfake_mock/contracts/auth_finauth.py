@@ -23,10 +23,12 @@ from collections.abc import Callable, Mapping
 
 import requests
 
+from deepfake_mock.vendors.finauth.config import FinAuthConfig
 from deepfake_mock.vendors.finauth.signing import SIGN_VERSION, make_sign
 
-DEFAULT_API_KEY = "TESTKEY_abcdefghijklmnopqrstuvwx"
-DEFAULT_API_SECRET = "TESTSECRET_0123456789abcdefghijk"
+# the emulator's first default key pair (the fact sheet's fixture pair)
+_FIRST_KEY = next(iter(FinAuthConfig().api_keys.values()))
+DEFAULT_API_KEY, DEFAULT_API_SECRET = _FIRST_KEY.api_key, _FIRST_KEY.secret
 SIGNED_FIELDS = ("sign", "sign_version")
 
 _NAME = re.compile(rb'name="([^"]*)"')

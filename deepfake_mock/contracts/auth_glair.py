@@ -1,8 +1,8 @@
 """GLAIR Vision credentials for the contract suite: ``x-api-key`` plus HTTP Basic on every request.
 
-Against the emulator its default settings are used (``test-key``, ``user`` / ``pass``); against
-the real service (``--base-url https://api.vision.glair.ai --vendor glair``) they come from
-``GLAIR_API_KEY``, ``GLAIR_USERNAME`` and ``GLAIR_PASSWORD``.
+Against the emulator the defaults of its settings are used (``GlairConfig``: ``test-key``,
+``user`` / ``pass``); against the real service (``--base-url https://api.vision.glair.ai
+--vendor glair``) they come from ``GLAIR_API_KEY``, ``GLAIR_USERNAME`` and ``GLAIR_PASSWORD``.
 """
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ import base64
 import os
 from collections.abc import Mapping
 
-DEFAULT_API_KEY = "test-key"
-DEFAULT_USERNAME = "user"
-DEFAULT_PASSWORD = "pass"
+from deepfake_mock.vendors.glair.config import GlairConfig
 
 
 class GlairAuth:
@@ -24,7 +22,10 @@ class GlairAuth:
 
     @classmethod
     def defaults(cls) -> GlairAuth:
-        return cls(DEFAULT_API_KEY, DEFAULT_USERNAME, DEFAULT_PASSWORD)
+        """The emulator's first default key and user."""
+        config = GlairConfig()
+        username, password = config.users[0].split(":")
+        return cls(config.api_keys[0], username, password)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> GlairAuth:

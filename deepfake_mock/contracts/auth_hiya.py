@@ -1,7 +1,7 @@
 """Hiya Audio Intelligence credentials for the contract suite: ``Authorization: Bearer <token>``.
 
-Against the emulator the default API key of its settings is used (``hiya-key-user-a``, user
-``user-a``, space ``main``). Against the real service (``--base-url
+Against the emulator the first API key of its default settings is used (``HiyaConfig``:
+``hiya-key-user-a``, user ``user-a``, space ``main``). Against the real service (``--base-url
 https://api.hiya.com/audiointel/eu --vendor hiya``) the token is ``HIYA_API_KEY``, or one signed in
 with ``HIYA_USERNAME`` / ``HIYA_PASSWORD`` as the vendor's scripts do; ``HIYA_OWNER`` (default: the
 username) and ``HIYA_SPACE`` (default ``main``) name the space the flows work in.
@@ -14,9 +14,8 @@ from collections.abc import Mapping
 
 import requests
 
-DEFAULT_API_KEY = "hiya-key-user-a"
-DEFAULT_USERNAME = "user-a"
-DEFAULT_PASSWORD = "correct-horse-1"
+from deepfake_mock.vendors.hiya.config import HiyaConfig
+
 DEFAULT_SPACE = "main"
 
 
@@ -31,8 +30,10 @@ class HiyaAuth:
 
     @classmethod
     def defaults(cls) -> HiyaAuth:
-        return cls(DEFAULT_API_KEY, DEFAULT_USERNAME, DEFAULT_SPACE, DEFAULT_USERNAME,
-                   DEFAULT_PASSWORD)
+        config = HiyaConfig()
+        api_key, handle = next(iter(config.api_keys.items()))
+        return cls(api_key, handle, DEFAULT_SPACE, handle,
+                   config.users_by_handle[handle]["password"])
 
     @classmethod
     def from_env(cls, base_url: str, env: Mapping[str, str] | None = None) -> HiyaAuth:
