@@ -1,7 +1,8 @@
-"""The Runtime: everything one app needs (store, clock, ids, jobs, verdicts, faults, limiter,
-journal, specs, strict-mode checkers, violations, coverage), built from its settings. Test knobs
-kept in the store (seed, progression, rate-limit overrides, strict mode) are shared by every
-worker; ``reset`` returns all of them to the settings (coverage tallies outlive it)."""
+"""The Runtime: everything one app needs (store, clock, media limits, ids, jobs, verdicts,
+faults, limiter, journal, specs, strict-mode checkers, violations, coverage), built from its
+settings. Test knobs kept in the store (seed, progression, rate-limit overrides, strict mode) are
+shared by every worker; ``reset`` returns all of them to the settings (coverage tallies outlive
+it)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from .errors import AdminError
 from .faults import Faults
 from .jobs import Jobs, Progression
 from .journal import Journal
+from .media import MediaLimits
 from .ratelimit import RateLimiter
 from .redaction import Redaction
 from .rng import Ids
@@ -37,6 +39,7 @@ class Runtime:
         self._default_progressions = dict(default_progressions)
         self.store = open_store(settings.state)
         self.clock = SharedClock(self.store, initial_mode=settings.clock, start=settings.clock_start)
+        self.media_limits = MediaLimits.from_settings(settings)  # what every media probe obeys
         self.spool = Spool(self.spool_dir, self.store, self.clock, max_bytes=settings.spool_max_bytes,
                            retention=settings.media_retention_s)
         self.ids = Ids(self.store, self.seed)

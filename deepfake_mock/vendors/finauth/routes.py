@@ -8,7 +8,6 @@ import time
 from flask import Blueprint, request
 
 from ...core.errors import AdminError
-from ...core.media import MediaLimits
 from ...web.uploads import spooled_file
 from ...web.vendor import runtime
 from . import errors, media_rules, models
@@ -45,7 +44,7 @@ def anti_deepfake(ctx):
         media_rules.check_image(upload.path, upload.size, config)
     else:
         media_rules.check_video(upload.path, upload.size, config,
-                                MediaLimits.from_settings(rt.settings))
+                                rt.media_limits)
     verdict = rt.verdicts.decide("finauth", upload.digest, models.OPERATION)
     processing_ms = verdict.fields.get("processing_ms")
     if processing_ms:

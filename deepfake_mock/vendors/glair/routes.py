@@ -7,7 +7,6 @@ import uuid
 
 from flask import Blueprint, request
 
-from ...core.media import MediaLimits
 from ...web.uploads import spooled_file
 from . import errors, models
 from .schemas import (DemoDetectDeepfakeResponse, DetectDeepfakeFramesResponse,
@@ -43,7 +42,7 @@ def detect_deepfake_video(ctx):
         raise errors.no_file(config.error_status)
     if upload.size > config.max_input_bytes:
         raise errors.too_large(errors.VIDEO_TOO_LARGE_REASON, config.oversize_status)
-    models.check_video(upload.path, _limits(ctx))
+    models.check_video(upload.path, ctx.runtime.media_limits)
     body = models.detect(ctx.runtime, upload.digest, ctx.operation, frames=False,
                          demo=config.demo)
     return demo_response.dump(body) if config.demo else video_response.dump(body)
@@ -55,18 +54,14 @@ def detect_deepfake_frames(ctx):
         raise errors.gateway(404, errors.NOT_FOUND)  # the older contract had no /images path
     # The vendor's curl sample sends this JSON with curl's default form Content-Type: the raw
     # body is read as JSON whatever the header says.
-    frames = models.read_frames(request.get_data(cache=False), ctx.config, _limits(ctx))
+    frames = models.read_frames(request.get_data(cache=False), ctx.config, ctx.runtime.media_limits)
     body = models.detect(ctx.runtime, models.frames_digest(frames), ctx.operation,
                          frames=True)
     return frames_response.dump(body)
 
 
 def _demo_frames(ctx):
-    frames = models.read_frames(request.get_data(cache=False), ctx.config, _limits(ctx))
+    frames = models.read_frames(request.get_data(cache=False), ctx.config, ctx.runtime.media_limits)
     body = models.detect(ctx.runtime, models.frames_digest(frames), ctx.operation,
                          frames=True, demo=True)
     return demo_response.dump(body)
-
-
-def _limits(ctx) -> MediaLimits:
-    return MediaLimits.from_settings(ctx.runtime.settings)

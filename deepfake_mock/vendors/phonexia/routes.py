@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 
 from ... import __version__
 from ...core import jsonbody
-from ...core.media import MediaLimits, probe
+from ...core.media import probe
 from ...web.uploads import spooled_file
 from . import models
 from .config import PhonexiaConfig
@@ -40,7 +40,7 @@ def start_authenticity_verification(ctx):
         raise validation_error(["body", "file"], "Field required", "missing")
     if upload.size == 0:
         raise validation_error(["body", "file"], "The uploaded file is empty.")
-    info = probe(upload.path, MediaLimits.from_settings(rt.settings), decode_images=False)
+    info = probe(upload.path, rt.media_limits, decode_images=False)
     if not info.has_audio and config.reject_unreadable_media == "on_submit":
         raise validation_error(["body", "file"], UNREADABLE_MEDIA)
     models.check_storage(rt, config, upload)

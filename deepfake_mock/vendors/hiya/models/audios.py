@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 
-from ....core.media import MediaLimits
 from ....core.spool import SpooledFile
 from .. import analysis, paging
 from ..errors import error
@@ -20,7 +19,7 @@ def analyse(rt, upload: SpooledFile) -> analysis.AudioAnalysis | None:
     spool answers 503, Hiya's observed "temporarily overloaded"."""
     if not rt.spool.has_room(upload.size):
         raise error(503)
-    return analysis.analyse_file(upload.path, MediaLimits.from_settings(rt.settings))
+    return analysis.analyse_file(upload.path, rt.media_limits)
 
 
 def _file_fields(rt, upload: SpooledFile) -> dict:

@@ -5,7 +5,6 @@ recorded as a usage record."""
 
 from __future__ import annotations
 
-from ....core.media import MediaLimits
 from ....core.rng import unit_interval
 from ....core.spool import SpooledFile
 from .. import analysis, paging
@@ -96,7 +95,7 @@ def stream_authenticity(rt, config, user: str, space: dict, model: Model,
                         upload: SpooledFile) -> dict:
     """The verification of audio streamed over a WebSocket (mode ``websocket``): analysed
     like an uploaded file, stored with no audio resource."""
-    found = analysis.analyse_file(upload.path, MediaLimits.from_settings(rt.settings))
+    found = analysis.analyse_file(upload.path, rt.media_limits)
     if found is None:
         raise error(400, AUDIO_NOT_AVAILABLE)
     sound = {"digest": upload.digest, "duration": found.duration,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import zipfile
 
-from ....core.media import MediaLimits, probe
+from ....core.media import probe
 from ....core.spool import SpooledFile, SpoolWriter, TooLarge, discard
 from ..errors import BAD_ZIP, NO_FILES, bad_request
 from . import VENDOR, detects, intake, iso, normalize_uuid
@@ -87,7 +87,7 @@ def create(rt, config, team: str, batch_files: list[SpooledFile], form: dict,
     options = detect_options(form)
     detect_ids = []
     for f in batch_files:
-        info = probe(f.path, MediaLimits.from_settings(rt.settings))
+        info = probe(f.path, rt.media_limits)
         if info.kind is None:
             discard(f.path)
             media = Media(None, f.size, f.digest, f.filename, None, failure=intake.NOT_MEDIA)

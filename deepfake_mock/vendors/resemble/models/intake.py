@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from ....core import outbound
-from ....core.media import MediaInfo, MediaLimits, probe
+from ....core.media import MediaInfo, probe
 from ....core.spool import SpooledFile, SpoolWriter, TooLarge, discard
 from ..errors import BAD_TOKEN, bad_request, error
 from . import FILE_PREFIX, iso, media_tokens
@@ -182,7 +182,7 @@ def check_file(rt, upload: SpooledFile, limit: int, message: str) -> MediaInfo:
         check_size(upload.size, limit, message)
     except UploadRejected as exc:
         raise bad_request(exc.message)
-    info = probe(upload.path, MediaLimits.from_settings(rt.settings))
+    info = probe(upload.path, rt.media_limits)
     if info.kind is None:
         raise bad_request(NOT_MEDIA)
     return info
@@ -231,7 +231,7 @@ def from_url(rt, config, url: str) -> Media:
     if spooled.size == 0:
         discard(spooled.path)
         return Media(None, 0, None, name, None, url=url, failure=NOT_MEDIA)
-    info = probe(spooled.path, MediaLimits.from_settings(rt.settings))
+    info = probe(spooled.path, rt.media_limits)
     if info.kind is None:
         discard(spooled.path)
         return Media(None, spooled.size, spooled.digest, name, None, url=url, failure=NOT_MEDIA)
