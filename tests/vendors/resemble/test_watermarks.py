@@ -8,6 +8,8 @@ import pytest
 
 from deepfake_mock.testing import media
 
+from .url_media import serve_url_media
+
 API = "/resemble/api/v2"
 AUTH = {"Authorization": "Bearer resemble-test-token"}
 OTHER_AUTH = {"Authorization": "Bearer resemble-other-token"}
@@ -31,9 +33,7 @@ def media_dir(tmp_path):
 
 @pytest.fixture
 def settings(settings, media_dir):
-    settings["vendors"] = {"resemble": {"callback_worker": False,
-                                        "media_dirs": {"https://m.example/": str(media_dir)}}}
-    return settings
+    return serve_url_media(settings, media_dir)
 
 
 def apply(client, name, headers=WAIT, **body):
