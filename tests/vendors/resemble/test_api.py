@@ -191,10 +191,10 @@ def test_other_urls_are_never_fetched_and_fail(client, admin, url):
     assert item["metrics"] == {} and item["image_metrics"] is None
 
 
-def test_loopback_fetch_can_be_switched_off(settings):
+def test_loopback_fetch_can_be_switched_off(settings, make_client):
     resemble_settings(settings, url_allow_hosts=[])
-    app = create_app(settings)
-    client, admin = app.test_client(), AdminClient.for_test_client(app.test_client())
+    client = make_client(settings)
+    admin = AdminClient.for_test_client(client)
     with LocalReceiver() as rx:
         item = finish(client, admin, by_url(client, rx.serve("/a.wav", media.wav(2))))
     assert item["error_message"] == "Unable to download media from url"
@@ -354,11 +354,10 @@ def test_bytes_that_are_not_media_are_400(client, admin, settings):
     assert_nothing_created(client, admin, settings)
 
 
-def test_upload_cap_checked_on_the_real_size_and_before_reading(settings):
+def test_upload_cap_checked_on_the_real_size_and_before_reading(settings, make_client):
     resemble_settings(settings, max_upload_bytes=1 << 20)
-    app = create_app(settings)
-    client = app.test_client()
-    admin = AdminClient.for_test_client(app.test_client())
+    client = make_client(settings)
+    admin = AdminClient.for_test_client(client)
     message = ("File exceeds 1 MB limit; use the Secure Uploads API (POST /secure_uploads) "
                "for larger files")
     just_over = media.wav(33)   # ~1.05 MB: read, then refused on its size
@@ -867,10 +866,10 @@ def test_batch_errors_create_nothing(client, admin, settings, files, fields, hea
     assert_nothing_created(client, admin, settings)
 
 
-def test_batch_limits(settings):
+def test_batch_limits(settings, make_client):
     resemble_settings(settings, batch_max_files=2, batch_max_bytes=100_000)
-    app = create_app(settings)
-    client, admin = app.test_client(), AdminClient.for_test_client(app.test_client())
+    client = make_client(settings)
+    admin = AdminClient.for_test_client(client)
     three = TWO + [(media.wav(1, variant=2), "c.wav", "audio/wav")]
     assert_error(batch(client, three), 400, "Too many files: a batch takes at most 2")
     big = [(media.wav(2), "a.wav", "audio/wav"), (media.wav(2, variant=1), "b.wav", "audio/wav"),]
@@ -886,11 +885,10 @@ def test_batch_not_found_and_team_scoped(client):
                  "Batch not found")
 
 
-def test_wallet_402_creates_nothing(settings):
+def test_wallet_402_creates_nothing(settings, make_client):
     resemble_settings(settings, teams={"team-1": {"balance": 2}})
-    app = create_app(settings)
-    client = app.test_client()
-    admin = AdminClient.for_test_client(app.test_client())
+    client = make_client(settings)
+    admin = AdminClient.for_test_client(client)
     three = TWO + [(media.wav(1, variant=2), "c.wav", "audio/wav")]
     r = batch(client, three)
     assert_error(r, 402, "insufficient_balance")
@@ -1016,10 +1014,10 @@ def test_callback_retries_with_backoff_on_the_emulator_clock(client, admin):
     assert statuses == [500, 503, 200]
 
 
-def test_callback_gives_up_after_max_attempts(settings):
+def test_callback_gives_up_after_max_attempts(settings, make_client):
     resemble_settings(settings, callback_max_attempts=2)
-    app = create_app(settings)
-    client, admin = app.test_client(), AdminClient.for_test_client(app.test_client())
+    client = make_client(settings)
+    admin = AdminClient.for_test_client(client)
     with LocalReceiver() as rx:
         rx.answer_with(500, 500, 500)
         upload(client, media.wav(2), headers=WAIT, callback_url=rx.url())
