@@ -29,7 +29,6 @@ from deepfake_mock.vendors.finauth.signing import SIGN_VERSION, make_sign
 # the emulator's first default key pair (the fact sheet's fixture pair)
 _FIRST_KEY = next(iter(FinAuthConfig().api_keys.values()))
 DEFAULT_API_KEY, DEFAULT_API_SECRET = _FIRST_KEY.api_key, _FIRST_KEY.secret
-SIGNED_FIELDS = ("sign", "sign_version")
 
 _NAME = re.compile(rb'name="([^"]*)"')
 
