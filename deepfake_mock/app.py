@@ -66,10 +66,11 @@ def create_app(settings: Settings | Mapping | None = None) -> Flask:
 
 def start_up(settings: Settings) -> Swept:
     """Once per server start, before any worker exists: no request can be in flight on this
-    state, so every lease of a previous run is forgotten (a recycled pid must not hold one), and
-    the spool loses its orphans (uploads cut short by a kill, media whose state was lost)."""
+    state, so every lease of a previous run is forgotten (a recycled pid must not hold one), the
+    previous run's per-process logs are folded into one, and the spool loses its orphans (uploads cut short by a kill, media whose state was lost)."""
     store = open_store(settings.state)
     clear_all(store)
+    store.fold_logs(settings.journal_limit)
     clock = SharedClock(store, initial_mode=settings.clock, start=settings.clock_start)
     return Spool(settings.spool_dir, store, clock, max_bytes=settings.spool_max_bytes,
                  retention=settings.media_retention_s).sweep_orphans()

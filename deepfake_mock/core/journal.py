@@ -75,7 +75,7 @@ class Journal:
 
     def record(self, entry: dict, tally: str | None = None) -> None:
         """Keep ``entry``, secrets masked; with ``tally``, count one for it in the same commit."""
-        self._store.append_log(LOG, self.redaction.redact(entry), self.bound, tally)
+        self._store.append_log(LOG, self.redaction.redact_json(entry), self.bound, tally)
 
     def entries(self, criteria: dict | None = None, limit: int | None = None) -> list[dict]:
         """Oldest first; ``limit`` keeps the newest."""

@@ -23,6 +23,8 @@ from urllib.parse import unquote
 REDACTED = "[redacted]"
 MIN_SCRUBBED = 6          # shorter secrets are masked where they are named, not searched for
 NAMES_REMEMBERED = 4096   # verdicts on names kept per policy (headers and keys repeat)
+STRINGS_REMEMBERED = 256  # long strings scrubbed, kept per policy (a polled answer repeats)
+REMEMBERED_FROM = 64      # characters from which a string's scrubbing is remembered
 PAIR_FIELDS = ("users",)  # lists of "user:password" strings (GLAIR's users): the password is secret
 
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
@@ -45,6 +47,10 @@ def _escaped(secret: str) -> str:
     return json.dumps(secret, ensure_ascii=False)[1:-1]
 
 
+def _compact(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
 def _searchable(secrets: Iterable[str]) -> set[str]:
     return {s for s in secrets if len(s) >= MIN_SCRUBBED and s != REDACTED}
 
@@ -58,6 +64,7 @@ class Redaction:
             self._by_last.setdefault(words[-1], []).append(words)
         self._joined = {"".join(w) for names in self._by_last.values() for w in names}
         self._verdicts: dict[str, bool] = {}  # names seen, at most NAMES_REMEMBERED
+        self._strings: dict[str, tuple[str, frozenset[str]]] = {}  # long string -> (scrubbed, found)
         self.known = frozenset(_searchable(known))
         self._escaped = {s: _escaped(s) for s in self.known}
 
@@ -96,14 +103,23 @@ class Redaction:
 
     def redact(self, value):
         """``value`` (JSON-like) with every secret masked, at any depth and inside strings."""
+        masked, _, present = self._masked(value)
+        return self._scrub(masked, present) if present else masked
+
+    def redact_json(self, value) -> str:
+        """``redact(value)`` as compact JSON text."""
+        masked, text, present = self._masked(value)
+        return _compact(self._scrub(masked, present)) if present else text
+
+    def _masked(self, value) -> tuple:
+        """``value`` with its secret names masked, its JSON text, and the secrets (known or
+        found in it) still present in that text, longest first."""
         found: set[str] = set()
         masked = self._walk(value, found)
-        secrets = self.known.union(_searchable(found))
-        if not secrets:
-            return masked
-        text = json.dumps(masked, ensure_ascii=False, default=str)
-        present = [s for s in secrets if (self._escaped.get(s) or _escaped(s)) in text]
-        return self._scrub(masked, sorted(present, key=len, reverse=True)) if present else masked
+        text = _compact(masked)
+        present = [s for s in self.known.union(_searchable(found))
+                   if (self._escaped.get(s) or _escaped(s)) in text]
+        return masked, text, sorted(present, key=len, reverse=True)
 
     def json_text(self, text: str) -> str:
         """JSON text with every known secret replaced (a whole answer, without parsing it)."""
@@ -155,6 +171,19 @@ class Redaction:
         return f"{user}:{REDACTED}"
 
     def _string(self, value: str, found: set[str]) -> str:
+        if len(value) < REMEMBERED_FROM:
+            return self._scrubbed_string(value, found)
+        remembered = self._strings.get(value)
+        if remembered is None:
+            own: set[str] = set()
+            remembered = (self._scrubbed_string(value, own), frozenset(own))
+            if len(self._strings) >= STRINGS_REMEMBERED:
+                self._strings.clear()
+            self._strings[value] = remembered
+        found.update(remembered[1])
+        return remembered[0]
+
+    def _scrubbed_string(self, value: str, found: set[str]) -> str:
         if value[:1] in ("{", "[") and value[-1:] in ("}", "]"):
             try:
                 parsed = json.loads(value)

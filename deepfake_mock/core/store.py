@@ -5,21 +5,27 @@ scoped listings stay cheap. Counters carry an optional window end (rate-limit wi
 stored for another window starts over, wherever the clock moved. Meta holds small singletons
 (clock, seed, rules). Logs are bounded append-only lists (the request journal). Tallies are
 named counts that ``reset`` keeps (coverage of a whole client test run outlives the reset
-between its tests); an append may count one for a tally in the same commit. ``pin_meta`` reads
-every meta row once and serves meta reads from that snapshot until ``unpin_meta`` (one query
-per request instead of one per knob).
+between its tests); an append may count one for a tally in the same commit. ``pin_meta`` serves
+meta reads from one snapshot until ``unpin_meta`` (one check per request instead of one query per
+knob). ``version`` changes whenever anything but a log or tally changed, in any process: what
+read caches revalidate against.
 
-``SQLiteStore`` is shared by every gunicorn worker and survives a restart; ``MemoryStore`` is
-for a single process (tests, the in-process pytest plugin).
+``SQLiteStore`` is shared by every gunicorn worker and survives a restart (its logs and tallies
+are ``worker_logs``'s, one file per process); ``MemoryStore`` is for a single process (tests, the
+in-process pytest plugin).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sqlite3
 import threading
-from typing import Callable, Protocol
+from contextlib import contextmanager
+from typing import Callable, Hashable, Protocol
+
+from .worker_logs import WorkerLogs
 
 Doc = dict
 
@@ -38,19 +44,22 @@ class Store(Protocol):
     def put_meta(self, key: str, doc: Doc) -> None: ...
     def delete_meta(self, key: str) -> None: ...
     def update_meta(self, key: str, change: Callable[[Doc | None], Doc | None]) -> Doc | None: ...
-    def pin_meta(self) -> None: ...
+    def pin_meta(self) -> Hashable: ...
     def unpin_meta(self) -> None: ...
+    def version(self) -> Hashable: ...
     def append_log(self, log: str, doc: Doc, bound: int, tally: str | None = None) -> None: ...
     def read_log(self, log: str, limit: int | None = None) -> list[Doc]: ...
     def clear_log(self, log: str) -> None: ...
     def clear(self, collection: str) -> None: ...
     def tallies(self) -> dict[str, int]: ...
     def clear_tallies(self) -> None: ...
+    def fold_logs(self, keep: int) -> None: ...
     def reset(self) -> None: ...
 
 
-def _dumps(doc: Doc) -> str:
-    return json.dumps(doc, separators=(",", ":"))
+def _dumps(doc: Doc | str) -> str:
+    """A document's JSON text (a ``str`` is taken as JSON text already)."""
+    return doc if isinstance(doc, str) else json.dumps(doc, separators=(",", ":"))
 
 
 _SCHEMA = """
@@ -59,11 +68,9 @@ CREATE TABLE IF NOT EXISTS docs (
     collection TEXT NOT NULL, key TEXT NOT NULL, scope TEXT, doc TEXT NOT NULL,
     UNIQUE (collection, key));
 CREATE INDEX IF NOT EXISTS docs_scope ON docs (collection, scope, seq);
-CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, value INTEGER NOT NULL, expires_at REAL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, doc TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS logs (seq INTEGER PRIMARY KEY AUTOINCREMENT, log TEXT NOT NULL, doc TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS logs_log ON logs (log, seq);
-CREATE TABLE IF NOT EXISTS tallies (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS counting.counters (key TEXT PRIMARY KEY, value INTEGER NOT NULL,
+                                              expires_at REAL);
 """
 
 
@@ -75,6 +82,20 @@ def _counted(stored: tuple | None, window_end: float | None) -> tuple[int, float
     return stored[0], stored[1]
 
 
+_connections = itertools.count()  # a serial number per connection opened
+
+
+def logs_folder(state_path: str) -> str:
+    """Where a SQLite state's logs and tallies live: ``var/state.sqlite3`` -> ``var/state.logs``."""
+    return os.path.splitext(state_path)[0] + ".logs"
+
+
+def counters_file(state_path: str) -> str:
+    """A SQLite state's counters (rate-limit windows, credits and quotas spent) have a file of
+    their own, so that counting a request leaves the state's version as it was."""
+    return os.path.splitext(state_path)[0] + ".counters.sqlite3"
+
+
 class SQLiteStore:
     """SQLite in WAL mode; one connection per thread, opened lazily (so forked workers get their own)."""
 
@@ -83,10 +104,12 @@ class SQLiteStore:
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         self._local = threading.local()
         self._pid = os.getpid()
-        self._appends: dict[str, int] = {}
-        self._appends_lock = threading.Lock()
-        with self._conn() as conn:
-            conn.executescript(_SCHEMA)
+        self.logs = WorkerLogs(logs_folder(path))
+        conn = self._conn()
+        conn.executescript(_SCHEMA)
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name='counters'").fetchone():
+            conn.executescript("INSERT OR REPLACE INTO counting.counters SELECT * FROM main.counters;"
+                               "DROP TABLE main.counters;")  # a state file of an earlier version
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -94,13 +117,34 @@ class SQLiteStore:
             self._pid = os.getpid()
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
                                    check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("ATTACH DATABASE ? AS counting", (counters_file(self.path),))
+            for schema in ("main", "counting"):
+                conn.execute(f"PRAGMA {schema}.journal_mode=WAL")
+                conn.execute(f"PRAGMA {schema}.synchronous=NORMAL")
             self._local.conn = conn
+            self._local.serial = next(_connections)
+            self._local.writes = 0          # this connection's commits, unseen by data_version
+            self._local.meta_cache = None   # (version, {key: raw doc}) of this connection
         return conn
 
     def _write(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
-        return self._conn().execute(sql, args)
+        cursor = self._conn().execute(sql, args)
+        self._local.writes += 1
+        return cursor
+
+    def _begin(self) -> sqlite3.Connection:
+        """A write transaction on this thread's connection, counted as this connection's write."""
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        self._local.writes += 1
+        return conn
+
+    def version(self):
+        """SQLite's data_version counts the commits of other connections (other threads and
+        processes); this connection's own are counted beside it, and the connection is named
+        (two connections' data_versions do not compare)."""
+        conn = self._conn()
+        return self._local.serial, conn.execute("PRAGMA data_version").fetchone()[0], self._local.writes
 
     def get(self, collection, key):
         row = self._conn().execute(
@@ -122,8 +166,7 @@ class SQLiteStore:
                            (collection, key)).rowcount == 1
 
     def update(self, collection, key, change):
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
+        conn = self._begin()
         try:
             row = conn.execute("SELECT doc FROM docs WHERE collection=? AND key=?",
                                (collection, key)).fetchone()
@@ -163,13 +206,18 @@ class SQLiteStore:
         return row[0]
 
     def incr(self, key, amount=1, expires_at=None):
-        conn = self._conn()
+        if amount == 0:  # a read
+            row = self._conn().execute("SELECT value, expires_at FROM counting.counters WHERE key=?",
+                                       (key,)).fetchone()
+            return _counted(row, expires_at)[0]
+        conn = self._conn()  # counters are not the state's version: not counted as its write
         conn.execute("BEGIN IMMEDIATE")
         try:
-            row = conn.execute("SELECT value, expires_at FROM counters WHERE key=?", (key,)).fetchone()
+            row = conn.execute("SELECT value, expires_at FROM counting.counters WHERE key=?",
+                               (key,)).fetchone()
             value, expires_at = _counted(row, expires_at)
             value += amount
-            conn.execute("INSERT INTO counters (key, value, expires_at) VALUES (?,?,?) "
+            conn.execute("INSERT INTO counting.counters (key, value, expires_at) VALUES (?,?,?) "
                          "ON CONFLICT (key) DO UPDATE SET value=excluded.value, expires_at=excluded.expires_at",
                          (key, value, expires_at))
             conn.execute("COMMIT")
@@ -179,8 +227,15 @@ class SQLiteStore:
             raise
 
     def pin_meta(self):
-        rows = self._conn().execute("SELECT key, doc FROM meta").fetchall()
-        self._local.meta = {key: doc for key, doc in rows}
+        """Re-read the meta rows only when the state changed since this thread last read them;
+        the version they were read at."""
+        version = self.version()
+        cached = self._local.meta_cache
+        if cached is None or cached[0] != version:
+            rows = self._conn().execute("SELECT key, doc FROM meta").fetchall()
+            cached = self._local.meta_cache = (version, dict(rows))
+        self._local.meta = cached[1]
+        return version
 
     def unpin_meta(self):
         self._local.meta = None
@@ -195,6 +250,9 @@ class SQLiteStore:
         return json.loads(raw) if raw else None
 
     def _pinned_set(self, key, raw):
+        """This thread's own meta write, into the snapshot it has pinned; the next pin reads
+        the rows afresh."""
+        self._local.meta_cache = None
         pinned = getattr(self._local, "meta", None)
         if pinned is not None:
             if raw is None:
@@ -213,8 +271,7 @@ class SQLiteStore:
         self._pinned_set(key, None)
 
     def update_meta(self, key, change):
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
+        conn = self._begin()
         try:
             row = conn.execute("SELECT doc FROM meta WHERE key=?", (key,)).fetchone()
             new = change(json.loads(row[0]) if row else None)
@@ -228,55 +285,37 @@ class SQLiteStore:
             conn.execute("ROLLBACK")
             raise
 
-    TRIM_EVERY = 64
-
     def append_log(self, log, doc, bound, tally=None):
-        raw = _dumps(doc)  # before the write lock is taken
-        if tally is None:
-            self._write("INSERT INTO logs (log, doc) VALUES (?,?)", (log, raw))
-        else:
-            conn = self._conn()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                conn.execute("INSERT INTO logs (log, doc) VALUES (?,?)", (log, raw))
-                conn.execute("INSERT INTO tallies (key, value) VALUES (?, 1) "
-                             "ON CONFLICT (key) DO UPDATE SET value = value + 1", (tally,))
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        with self._appends_lock:  # counted per process, whatever thread appends
-            self._appends[log] = count = self._appends.get(log, 0) + 1
-        if count % self.TRIM_EVERY == 0:  # trim in batches: one DELETE per 64 appends
-            self._write("DELETE FROM logs WHERE log=? AND seq <= (SELECT seq FROM logs WHERE log=? "
-                        "ORDER BY seq DESC LIMIT 1 OFFSET ?)", (log, log, bound))
+        self.logs.append(log, _dumps(doc), bound, tally)
 
     def read_log(self, log, limit=None):
-        rows = self._conn().execute(
-            "SELECT doc FROM logs WHERE log=? ORDER BY seq DESC LIMIT ?",
-            (log, -1 if limit is None else limit)).fetchall()
-        return [json.loads(r[0]) for r in reversed(rows)]
+        return self.logs.read(log, limit)
 
     def clear_log(self, log):
-        self._write("DELETE FROM logs WHERE log=?", (log,))
+        self.logs.clear(log)
 
     def clear(self, collection):
         self._write("DELETE FROM docs WHERE collection=?", (collection,))
 
     def tallies(self):
-        return dict(self._conn().execute("SELECT key, value FROM tallies").fetchall())
+        return self.logs.tallies()
 
     def clear_tallies(self):
-        self._write("DELETE FROM tallies")
+        self.logs.clear_tallies()
+
+    def fold_logs(self, keep):
+        """At server start, before any worker: the previous run's files become one."""
+        self.logs.consolidate(keep)
 
     def reset(self):
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        for table in ("docs", "counters", "meta", "logs"):
+        conn = self._begin()
+        for table in ("docs", "counting.counters", "meta"):
             conn.execute(f"DELETE FROM {table}")
         conn.execute("COMMIT")
+        self._local.meta_cache = None
         if getattr(self._local, "meta", None) is not None:
             self._local.meta = {}
+        self.logs.clear()
 
 
 class MemoryStore:
@@ -285,10 +324,21 @@ class MemoryStore:
     def __init__(self):
         self._lock = threading.RLock()
         self._tallies: dict[str, int] = {}
+        self._version = 0
         self.reset()
 
-    def reset(self):
+    @contextmanager
+    def _changing(self):
+        """The lock, for a change: the version moves on."""
         with self._lock:
+            self._version += 1
+            yield
+
+    def version(self):
+        return self._version
+
+    def reset(self):
+        with self._changing():
             self._docs: dict[str, dict[str, tuple[str | None, str]]] = {}
             self._counters: dict[str, tuple[int, float | None]] = {}
             self._meta: dict[str, str] = {}
@@ -299,11 +349,11 @@ class MemoryStore:
         return json.loads(entry[1]) if entry else None
 
     def put(self, collection, key, doc, scope=None):
-        with self._lock:
+        with self._changing():
             self._docs.setdefault(collection, {})[key] = (scope, _dumps(doc))
 
     def insert(self, collection, key, doc, scope=None):
-        with self._lock:
+        with self._changing():
             docs = self._docs.setdefault(collection, {})
             if key in docs:
                 return False
@@ -311,11 +361,11 @@ class MemoryStore:
             return True
 
     def delete(self, collection, key):
-        with self._lock:
+        with self._changing():
             return self._docs.get(collection, {}).pop(key, None) is not None
 
     def update(self, collection, key, change):
-        with self._lock:
+        with self._changing():
             entry = self._docs.get(collection, {}).get(key)
             if entry is None:
                 return None
@@ -354,22 +404,23 @@ class MemoryStore:
         return json.loads(raw) if raw else None
 
     def put_meta(self, key, doc):
-        with self._lock:
+        with self._changing():
             self._meta[key] = _dumps(doc)
 
     def delete_meta(self, key):
-        with self._lock:
+        with self._changing():
             self._meta.pop(key, None)
 
     def update_meta(self, key, change):
-        with self._lock:
+        with self._changing():
             new = change(self.get_meta(key))
             if new is not None:
                 self._meta[key] = _dumps(new)
             return new
 
     def pin_meta(self):
-        """Meta reads are dict lookups here: nothing to pin."""
+        """Meta reads are dict lookups here: nothing to pin; the version."""
+        return self._version
 
     def unpin_meta(self):
         """See pin_meta."""
@@ -394,7 +445,7 @@ class MemoryStore:
             self._logs.pop(log, None)
 
     def clear(self, collection):
-        with self._lock:
+        with self._changing():
             self._docs.pop(collection, None)
 
     def tallies(self):
@@ -404,6 +455,9 @@ class MemoryStore:
     def clear_tallies(self):
         with self._lock:
             self._tallies.clear()
+
+    def fold_logs(self, keep):
+        """One process, one list per log: nothing to fold."""
 
 
 def open_store(location: str) -> Store:

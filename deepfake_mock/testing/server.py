@@ -53,32 +53,28 @@ def group_members(pgid: int) -> list[int]:
     return members
 
 
-class ServerProcess:
-    def __init__(self, *, workers: int = 1, state: str | Path = "memory",
-                 spool_dir: str | Path | None = None, vendor: str | None = None,
-                 env: dict[str, str] | None = None, port: int | None = None,
-                 startup_timeout: float = 60.0, stop_grace: float = 15.0,
-                 command: Sequence[str] = (sys.executable, "-m", "deepfake_mock", "serve")):
-        """``command`` is how serve is started (another installation's ``deepfake-mock serve``,
-        say); the options given here follow it, so they win over any it has."""
-        self.port = port or free_port()
+class GroupProcess:
+    """A command serving HTTP on ``port`` of 127.0.0.1, run in its own process group and
+    healthy once ``health_path`` answers 200 (any gunicorn app, say)."""
+
+    def __init__(self, args: Sequence[str], *, port: int, env: dict[str, str] | None = None,
+                 health_path: str = "/", startup_timeout: float = 60.0, stop_grace: float = 15.0):
+        self.port = port
         self.url = f"http://127.0.0.1:{self.port}"
-        self._args = [*command, "--host", "127.0.0.1", "--port", str(self.port),
-                      "--workers", str(workers), "--state", str(state)]
-        if vendor:
-            self._args += ["--vendor", vendor]
+        self._args = list(args)
         self._env = dict(os.environ, **(env or {}))
-        if spool_dir is not None:
-            self._env["MOCKSERVER_SPOOL_DIR"] = str(spool_dir)
+        self._health = health_path
         self._timeout = startup_timeout
         self._grace = stop_grace
         self._log = None
         self.process: subprocess.Popen | None = None
+        self.startup_seconds: float | None = None  # from the start to the first healthy answer
 
     def start(self) -> "ServerProcess":
         """Start the server and wait (by deadline) until it answers; on any failure, stop
         everything that was started and raise."""
         self._log = tempfile.TemporaryFile(prefix="deepfake-mock-server-")
+        began = time.monotonic()
         self.process = subprocess.Popen(self._args, env=self._env, stdout=self._log,
                                         stderr=self._log, start_new_session=True)
         try:
@@ -86,6 +82,7 @@ class ServerProcess:
         except BaseException:
             self.stop()
             raise
+        self.startup_seconds = round(time.monotonic() - began, 2)
         return self
 
     def _wait_until_healthy(self) -> None:
@@ -96,10 +93,10 @@ class ServerProcess:
                                        f"its output ends:\n{self.log_tail()}")
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise ServerStartError(f"server did not answer /_admin/health within "
+                raise ServerStartError(f"server did not answer {self._health} within "
                                        f"{self._timeout} s; its output ends:\n{self.log_tail()}")
             try:
-                if requests.get(f"{self.url}/_admin/health", timeout=remaining).ok:
+                if requests.get(f"{self.url}{self._health}", timeout=remaining).ok:
                     return
             except requests.RequestException:
                 pass
@@ -150,6 +147,28 @@ class ServerProcess:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+class ServerProcess(GroupProcess):
+    """``deepfake-mock serve``, healthy once ``/_admin/health`` answers."""
+
+    def __init__(self, *, workers: int = 1, state: str | Path = "memory",
+                 spool_dir: str | Path | None = None, vendor: str | None = None,
+                 env: dict[str, str] | None = None, port: int | None = None,
+                 startup_timeout: float = 60.0, stop_grace: float = 15.0,
+                 command: Sequence[str] = (sys.executable, "-m", "deepfake_mock", "serve")):
+        """``command`` is how serve is started (another installation's ``deepfake-mock serve``,
+        say); the options given here follow it, so they win over any it has."""
+        port = port or free_port()
+        args = [*command, "--host", "127.0.0.1", "--port", str(port),
+                "--workers", str(workers), "--state", str(state)]
+        if vendor:
+            args += ["--vendor", vendor]
+        env = dict(env or {})
+        if spool_dir is not None:
+            env["MOCKSERVER_SPOOL_DIR"] = str(spool_dir)
+        super().__init__(args, port=port, env=env, health_path="/_admin/health",
+                         startup_timeout=startup_timeout, stop_grace=stop_grace)
 
 
 def wait_until(condition, what: str, timeout: float = 20.0) -> None:

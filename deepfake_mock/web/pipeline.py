@@ -1,8 +1,8 @@
 """What happens to every vendor request, in order, on one screen:
 
     request id -> body size -> fault -> auth -> acquire -> rate limit -> strict mode
-    -> resume deliveries -> view -> vendor headers -> malformed-body fault -> journal
-    (+ violations, coverage) -> release
+    -> resume deliveries -> view (or the answer it settled, ``web.answers``) -> vendor headers
+    -> malformed-body fault -> journal (+ violations, coverage) -> release
 
 Each step takes the request's RequestContext (``web.vendor``); the vendor's hooks are the
 descriptor's, handed the same context, and the view gets it as its ``ctx`` argument. Every error,
@@ -28,6 +28,7 @@ from .conformance import check_contract
 from .deliveries import worker_of
 from .methods import allowed_methods
 from .request_head import head_problem
+from .answers import SettledAnswers
 from .uploads import discard_unkept
 from .vendor import RequestContext, Vendor, runtime
 
@@ -148,6 +149,7 @@ def install(app: Flask, vendors: dict[str, Vendor], single: Vendor | None) -> No
     """Attach the pipeline to the app: one before-request, one after-request, one teardown,
     error handlers. The request's context lives in ``g.ctx``, read here and by the access log
     only: hooks and views are handed it."""
+    answers = SettledAnswers()
 
     def vendor_for_path() -> Vendor | None:
         if single is not None:
@@ -176,7 +178,7 @@ def install(app: Flask, vendors: dict[str, Vendor], single: Vendor | None) -> No
         operation = (request.endpoint.rsplit(".", 1)[-1]
                      if request.endpoint and request.method != "OPTIONS" else None)
         ctx = g.ctx = RequestContext.new(vendor, runtime(), operation)
-        ctx.runtime.store.pin_meta()  # one read of every knob (clock, faults, limits) per request
+        ctx.version = ctx.runtime.store.pin_meta()  # every knob (clock, faults, limits) at once
         if operation is None:
             return None  # OPTIONS, or an unknown path (its routing error is rendered below)
         for step in STEPS:
@@ -184,12 +186,13 @@ def install(app: Flask, vendors: dict[str, Vendor], single: Vendor | None) -> No
             if answer is not None:
                 return answer
         request.view_args["ctx"] = ctx
-        return None
+        return answers.answer(ctx)
 
     @app.after_request
     def after_vendor_request(response: Response) -> Response:
         ctx = g.get("ctx")
         if ctx is not None:
+            answers.keep(ctx, response)
             for step in AFTER_STEPS:
                 step(ctx, response)
         return response

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Hashable
 
 from flask import Blueprint, Response, current_app
 
@@ -68,7 +68,8 @@ class Vendor:
 @dataclass
 class RequestContext:
     """One vendor request as the pipeline sees it, handed to every hook and, as ``ctx``, to the
-    view. ``held`` is where ``acquire`` keeps what ``release`` gives back."""
+    view. ``held`` is where ``acquire`` keeps what ``release`` gives back; ``version`` is the
+    store's when the request began (``web.answers``)."""
 
     vendor: Vendor
     config: Any
@@ -82,11 +83,19 @@ class RequestContext:
     dropped: bool = False
     violations: list = field(default_factory=list)
     reason: str | None = None      # why the emulator itself answered an error (access log)
+    version: Hashable = None
+    settled: bool = False
+    settled_until: float | None = None
 
     @classmethod
     def new(cls, vendor: Vendor, rt, operation: str | None = None) -> RequestContext:
         """A request's context: the vendor's config from the runtime's settings, a new id."""
         return cls(vendor, rt.settings.vendors[vendor.slug], rt, operation, uuid.uuid4().hex)
+
+    def settle(self, until: float | None = None) -> None:
+        """The view's answer stays the same while the state does (until emulator time
+        ``until``, if given): the pipeline may serve it again without the view."""
+        self.settled, self.settled_until = True, until
 
     def elapsed_ms(self) -> int:
         return int((time.perf_counter() - self.started) * 1000)

@@ -330,10 +330,15 @@ def _verification_type(vtype: str) -> None:
     def listed(ctx, owner, space):
         found = space_of(ctx, owner, space)
         q = query(paging.VERIFICATION_SORTS, scores=True)
-        return page(verifications.page(ctx.runtime, found, vtype, q), schema)
+        items, headers = verifications.page(ctx.runtime, found, vtype, q)
+        if all(verifications.finished(doc) for doc in items):
+            ctx.settle()
+        return page((items, headers), schema)
 
     def got(ctx, owner, space, verification):
         doc = verifications.find(ctx.runtime, space_of(ctx, owner, space), vtype, verification)
+        if verifications.finished(doc):
+            ctx.settle()
         return (with_chunks if vtype == "authenticity" else schema).dump(
             verifications.shown(ctx.runtime, doc))
 

@@ -58,6 +58,8 @@ def get_authenticity_verification(ctx, task_id: str):
     except ValueError:
         raise validation_error(["path", "task_id"], "Input should be a valid UUID.", "uuid_parsing")
     job = models.poll(ctx.runtime, ctx.config, task_id)
+    if job["state"] == job["outcome"]:  # finished: the same answer until the task expires
+        ctx.settle(until=job["created_at"] + ctx.config.retention_seconds)
     return task_response.dump(models.task_body(job))
 
 

@@ -194,8 +194,11 @@ def _media_of(ctx, loaded: dict) -> intake.Media:
 @blueprint.get(f"{API}/detect")
 def list_detections(ctx):
     query = _page()
-    return detect_page.dump(detects.list_page(ctx.runtime, ctx.config, ctx.principal["team"],
-                                              query["page"], query["page_size"]))
+    listed = detects.list_page(ctx.runtime, ctx.config, ctx.principal["team"], query["page"],
+                               query["page_size"])
+    if all(detects.finished(item) for item in listed["items"]):
+        ctx.settle()
+    return detect_page.dump(listed)
 
 
 @blueprint.get(f"{API}/detect/<uuid>")
@@ -203,7 +206,10 @@ def get_detection(ctx, uuid: str):
     job = detects.find(ctx.runtime, ctx.principal["team"], uuid, observe=True)
     if job is None:
         raise error(404, errors.DETECT_NOT_FOUND)
-    return detect_response.dump({"success": True, "item": detects.render(ctx.config, job)})
+    item = detects.render(ctx.config, job)
+    if detects.finished(item):
+        ctx.settle()
+    return detect_response.dump({"success": True, "item": item})
 
 
 # ---- secure uploads ----------------------------------------------------------------------------

@@ -196,6 +196,11 @@ def _current(rt, doc: dict, observe: bool) -> dict:
     return rt.store.update(C_VERIFICATIONS, doc["id"], settle) or doc
 
 
+def finished(doc: dict) -> bool:
+    """Performed or failed: the verification no longer changes by itself."""
+    return doc["state"] != "performing"
+
+
 def find(rt, space: dict, vtype: str, handle: str, observe: bool = True) -> dict:
     """The verification of type ``vtype``; reading it (``observe``) counts as a poll."""
     doc = find_in(rt, space, "verification", handle, C_VERIFICATIONS)

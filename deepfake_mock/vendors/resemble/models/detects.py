@@ -298,6 +298,11 @@ def render(config, job: dict) -> dict:
     return item
 
 
+def finished(item: dict) -> bool:
+    """A rendered detect that is finished: its answer no longer changes by itself."""
+    return item["status"] not in STATES
+
+
 def list_page(rt, config, team: str, page_number: int, page_size: int) -> dict:
     """A page of the team's detects, newest first."""
     settle_team(rt, team)
