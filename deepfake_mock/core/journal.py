@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Callable, Hashable, NamedTuple
 
 from .errors import AdminError
 from ..settings import Settings
@@ -11,6 +12,7 @@ from .redaction import Redaction
 LOG = "journal"
 CRITERIA = ("vendor", "operation", "method", "path", "status", "request_id")
 FIELD_PREVIEW = 256      # characters of one string value the journal keeps
+SIDES_REMEMBERED = 512   # sides of exchanges kept redacted per process (a polled path repeats)
 
 
 def shorten(value):
@@ -65,17 +67,51 @@ def _parsed(entry: dict) -> dict:
     return entry
 
 
+class Side(NamedTuple):
+    """One side of an inbound exchange, redacted: the client's request (method, path, query,
+    headers, body) or the answer (headers, body), as the JSON text of an object."""
+    text: str
+    found: frozenset[str]   # secrets found in it, which must not show on the other side
+
+
 class Journal:
-    """Entries are kept with their secrets masked by ``redaction`` (the runtime's policy)."""
+    """Entries are kept with their secrets masked by ``redaction`` (the runtime's policy).
+
+    An inbound exchange is recorded from its two sides, each redacted once per distinct content
+    (``side``): a client polling one path sends the same request and gets the same answer, and
+    only the request id, time, status and duration differ from one entry to the next."""
 
     def __init__(self, store, bound: int, redaction: Redaction | None = None):
         self._store = store
         self.bound = bound
         self.redaction = redaction or Redaction.from_settings(Settings())
+        self._sides: dict[Hashable, Side] = {}
 
     def record(self, entry: dict, tally: str | None = None) -> None:
         """Keep ``entry``, secrets masked; with ``tally``, count one for it in the same commit."""
         self._store.append_log(LOG, self.redaction.redact_json(entry), self.bound, tally)
+
+    def side(self, key: Hashable | None, fields: Callable[[], dict]) -> Side:
+        """The side ``fields()`` gives, redacted; remembered under ``key`` (None: a side that
+        does not repeat, such as a request with a body)."""
+        side = self._sides.get(key) if key is not None else None
+        if side is None:
+            side = Side(*self.redaction.redact_json_found(fields()))
+            if key is not None:
+                if len(self._sides) >= SIDES_REMEMBERED:
+                    self._sides.clear()
+                self._sides[key] = side
+        return side
+
+    def record_exchange(self, head: dict, sent: Side, answer: Side, tally: str | None) -> None:
+        """Keep the inbound entry of ``head`` (request id, time, vendor, operation, status,
+        duration) and its two sides: the same document as ``exchange_entry`` makes."""
+        text = (f'{json.dumps({"direction": "inbound", **head}, separators=(",", ":"))[:-1]},'
+                f'{sent.text[1:-1]},"response":{answer.text}}}')
+        if (self.redaction.present_in(sent.found, answer.text)
+                or self.redaction.present_in(answer.found, sent.text)):
+            text = self.redaction.redact_json(json.loads(text))  # a secret crossed sides
+        self._store.append_log(LOG, text, self.bound, tally)
 
     def entries(self, criteria: dict | None = None, limit: int | None = None) -> list[dict]:
         """Oldest first; ``limit`` keeps the newest."""

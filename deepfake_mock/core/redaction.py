@@ -23,7 +23,7 @@ from urllib.parse import unquote
 REDACTED = "[redacted]"
 MIN_SCRUBBED = 6          # shorter secrets are masked where they are named, not searched for
 NAMES_REMEMBERED = 4096   # verdicts on names kept per policy (headers and keys repeat)
-STRINGS_REMEMBERED = 256  # long strings scrubbed, kept per policy (a polled answer repeats)
+REMEMBERED = 512          # long strings scrubbed, kept per policy (a polled answer repeats)
 REMEMBERED_FROM = 64      # characters from which a string's scrubbing is remembered
 PAIR_FIELDS = ("users",)  # lists of "user:password" strings (GLAIR's users): the password is secret
 
@@ -64,7 +64,7 @@ class Redaction:
             self._by_last.setdefault(words[-1], []).append(words)
         self._joined = {"".join(w) for names in self._by_last.values() for w in names}
         self._verdicts: dict[str, bool] = {}  # names seen, at most NAMES_REMEMBERED
-        self._strings: dict[str, tuple[str, frozenset[str]]] = {}  # long string -> (scrubbed, found)
+        self._remembered: dict = {}  # long string -> (scrubbed, found)
         self.known = frozenset(_searchable(known))
         self._escaped = {s: _escaped(s) for s in self.known}
 
@@ -103,23 +103,33 @@ class Redaction:
 
     def redact(self, value):
         """``value`` (JSON-like) with every secret masked, at any depth and inside strings."""
-        masked, _, present = self._masked(value)
+        masked, _, present, _ = self._masked(value)
         return self._scrub(masked, present) if present else masked
 
     def redact_json(self, value) -> str:
         """``redact(value)`` as compact JSON text."""
-        masked, text, present = self._masked(value)
-        return _compact(self._scrub(masked, present)) if present else text
+        return self.redact_json_found(value)[0]
+
+    def redact_json_found(self, value) -> tuple[str, frozenset[str]]:
+        """``redact_json(value)``, and the secrets found in ``value`` (beyond the known ones):
+        to look for in text that goes with it."""
+        masked, text, present, found = self._masked(value)
+        return (_compact(self._scrub(masked, present)) if present else text), found
+
+    def present_in(self, secrets: frozenset[str], text: str) -> bool:
+        """Whether one of ``secrets`` shows in JSON ``text``."""
+        return any(_escaped(s) in text for s in secrets)
 
     def _masked(self, value) -> tuple:
-        """``value`` with its secret names masked, its JSON text, and the secrets (known or
-        found in it) still present in that text, longest first."""
+        """``value`` with its secret names masked, its JSON text, the secrets (known or found
+        in it) still present in that text, longest first, and those found."""
         found: set[str] = set()
         masked = self._walk(value, found)
         text = _compact(masked)
-        present = [s for s in self.known.union(_searchable(found))
+        searched = _searchable(found)
+        present = [s for s in self.known.union(searched)
                    if (self._escaped.get(s) or _escaped(s)) in text]
-        return masked, text, sorted(present, key=len, reverse=True)
+        return masked, text, sorted(present, key=len, reverse=True), frozenset(searched)
 
     def json_text(self, text: str) -> str:
         """JSON text with every known secret replaced (a whole answer, without parsing it)."""
@@ -129,6 +139,19 @@ class Redaction:
         return text
 
     # ---- the walk -----------------------------------------------------------------------------
+
+    def _remember(self, key, scrub, found: set[str]):
+        """``scrub(own)`` (``own``: the secrets it finds) once per ``key``; its result, and the
+        secrets it found added to ``found``."""
+        remembered = self._remembered.get(key)
+        if remembered is None:
+            own: set[str] = set()
+            remembered = (scrub(own), frozenset(own))
+            if len(self._remembered) >= REMEMBERED:
+                self._remembered.clear()
+            self._remembered[key] = remembered
+        found.update(remembered[1])
+        return remembered[0]
 
     def _walk(self, value, found: set[str]):
         if isinstance(value, dict):
@@ -173,15 +196,7 @@ class Redaction:
     def _string(self, value: str, found: set[str]) -> str:
         if len(value) < REMEMBERED_FROM:
             return self._scrubbed_string(value, found)
-        remembered = self._strings.get(value)
-        if remembered is None:
-            own: set[str] = set()
-            remembered = (self._scrubbed_string(value, own), frozenset(own))
-            if len(self._strings) >= STRINGS_REMEMBERED:
-                self._strings.clear()
-            self._strings[value] = remembered
-        found.update(remembered[1])
-        return remembered[0]
+        return self._remember(value, lambda own: self._scrubbed_string(value, own), found)
 
     def _scrubbed_string(self, value: str, found: set[str]) -> str:
         if value[:1] in ("{", "[") and value[-1:] in ("}", "]"):

@@ -12,7 +12,6 @@ moves the version on and the next request runs the view again.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import OrderedDict
 from typing import Hashable, NamedTuple
@@ -41,18 +40,23 @@ class SettledAnswers:
 
     @staticmethod
     def _key(ctx: RequestContext) -> tuple:
-        principal = json.dumps(ctx.principal, sort_keys=True, default=str)
-        return ctx.vendor.slug, request.method, request.url, principal
+        """The request as far as a settled answer depends on it: where it went and who asked
+        (a principal is the same for the same credential while the state is)."""
+        environ = request.environ
+        return (ctx.vendor.slug, environ.get("HTTP_HOST"), environ.get("SCRIPT_NAME"),
+                environ["PATH_INFO"], environ.get("QUERY_STRING"),
+                (ctx.principal or {}).get("credential"))
 
     def answer(self, ctx: RequestContext) -> Response | None:
         """The answer kept for this request, if it still holds."""
         if request.method != "GET":
             return None
+        key = self._key(ctx)
         with self._lock:
-            kept = self._kept.get(self._key(ctx))
+            kept = self._kept.get(key)
             if kept is None or kept.version != ctx.version:
                 return None
-            self._kept.move_to_end(self._key(ctx))
+            self._kept.move_to_end(key)
         if kept.until is not None and ctx.runtime.clock.now() >= kept.until:
             return None
         return Response(kept.body, status=kept.status, headers=kept.headers)
@@ -67,8 +71,9 @@ class SettledAnswers:
             return
         kept = Kept(ctx.version, ctx.settled_until, response.status_code,
                     list(response.headers.items()), body)
+        key = self._key(ctx)
         with self._lock:
-            self._kept[self._key(ctx)] = kept
-            self._kept.move_to_end(self._key(ctx))
+            self._kept[key] = kept
+            self._kept.move_to_end(key)
             while len(self._kept) > self._size:
                 self._kept.popitem(last=False)

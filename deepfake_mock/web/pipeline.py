@@ -23,7 +23,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, abort
 from ..core.conformance import Violation
 from ..core.coverage import Coverage
 from ..core.errors import VendorError
-from ..core.journal import exchange_entry, shorten
+from ..core.journal import shorten
 from .conformance import check_contract
 from .deliveries import worker_of
 from .methods import allowed_methods
@@ -43,7 +43,8 @@ def check_body_size(ctx: RequestContext) -> None:
     same limit while streaming a body that has no Content-Length."""
     limit = ctx.config.max_body_bytes
     request.max_content_length = limit
-    if request.content_length is not None and request.content_length > limit:
+    length = request.content_length
+    if length is not None and length > limit:
         ctx.reason = f"body over {limit} bytes"
         raise ctx.vendor.status_error(413, ctx)
 
@@ -117,21 +118,23 @@ def cut_malformed(ctx: RequestContext, response: Response) -> None:
 def journal(ctx: RequestContext, response: Response) -> None:
     """One journal entry (the journal masks its secrets by the runtime's redaction policy)."""
     rt = ctx.runtime
-    entry = exchange_entry(
-        direction="inbound", request_id=ctx.request_id, time=rt.clock.now(),
-        vendor=ctx.vendor.slug, operation=ctx.operation, method=request.method,
-        path=request.path, query=request.args.to_dict(flat=False), headers=dict(request.headers),
-        body=_request_body(), status=None if ctx.dropped else response.status_code,
-        response_headers=dict(response.headers), response_body=_response_body(response),
-        duration_ms=round((time.perf_counter() - ctx.started) * 1000, 3))
+    status = None if ctx.dropped else response.status_code
+    counted = ctx.operation is not None and not ctx.dropped  # coverage: answers to operations
+    tally = Coverage.key(ctx.vendor.slug, ctx.operation, response.status_code) if counted else None
+    head = {"request_id": ctx.request_id, "time": rt.clock.now(), "vendor": ctx.vendor.slug,
+            "operation": ctx.operation, "status": status, "duration_ms": ctx.elapsed_ms(3)}
     if ctx.violations:
-        entry["violations"] = [v.as_dict() for v in ctx.violations]
+        entry = {"direction": "inbound", **head, **_sent_fields(),
+                 "response": _answer_fields(response),
+                 "violations": [v.as_dict() for v in ctx.violations]}
         entry = rt.redaction.redact(entry)  # a violation's message may quote a secret value
         rt.violations.record({key: entry[key] for key in _VIOLATION_CONTEXT},
                              [Violation(**v) for v in entry["violations"]])
-    counted = ctx.operation is not None and not ctx.dropped  # coverage: answers to operations
-    rt.journal.record(entry, Coverage.key(ctx.vendor.slug, ctx.operation, response.status_code)
-                      if counted else None)
+        rt.journal.record(entry, tally)
+        return
+    sent = rt.journal.side(_sent_key(request.environ), _sent_fields)
+    answer = rt.journal.side(_answer_key(response), lambda: _answer_fields(response))
+    rt.journal.record_exchange(head, sent, answer, tally)
 
 
 AFTER_STEPS = (decorate, cut_malformed, journal)
@@ -261,6 +264,33 @@ def _drop_connection() -> Response:
 # ---- journal -------------------------------------------------------------------------------
 
 _VIOLATION_CONTEXT = ("request_id", "time", "vendor", "operation", "method", "path", "status")
+
+
+def _sent_key(environ: dict) -> tuple | None:
+    """What the journal's view of a request without a body depends on (None for one with a
+    body: its side is not remembered)."""
+    if environ.get("CONTENT_LENGTH") not in (None, "", "0") or "HTTP_TRANSFER_ENCODING" in environ:
+        return None
+    return (environ.get("REQUEST_METHOD"), environ.get("SCRIPT_NAME"), environ.get("PATH_INFO"),
+            environ.get("QUERY_STRING"),
+            tuple(item for item in environ.items() if item[0].startswith("HTTP_")),
+            environ.get("CONTENT_TYPE"))
+
+
+def _sent_fields() -> dict:
+    return {"method": request.method, "path": request.path,
+            "query": request.args.to_dict(flat=False), "headers": dict(request.headers),
+            "body": _request_body()}
+
+
+def _answer_key(response: Response) -> tuple | None:
+    if response.direct_passthrough or response.is_streamed:
+        return None
+    return tuple(response.headers.items()), response.get_data()
+
+
+def _answer_fields(response: Response) -> dict:
+    return {"headers": dict(response.headers), "body": _response_body(response)}
 
 
 def _request_body() -> dict | None:

@@ -23,10 +23,15 @@ def head_problem(environ) -> int | None:
     line = f"{environ.get('REQUEST_METHOD', '')} {uri} {environ.get('SERVER_PROTOCOL', '')}"
     if len(line) > MAX_REQUEST_LINE:
         return 414
-    fields = [(key[5:], value) for key, value in environ.items() if key.startswith("HTTP_")]
-    fields += [(key, environ[key]) for key in ("CONTENT_TYPE", "CONTENT_LENGTH")
-               if environ.get(key)]
-    if len(fields) > MAX_HEADER_FIELDS or any(len(name) + 2 + len(str(value)) > MAX_HEADER_FIELD
-                                              for name, value in fields):
-        return 431
-    return None
+    fields = 0
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            name = key[5:]
+        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
+            name = key
+        else:
+            continue
+        fields += 1
+        if len(name) + 2 + len(str(value)) > MAX_HEADER_FIELD:
+            return 431
+    return 431 if fields > MAX_HEADER_FIELDS else None

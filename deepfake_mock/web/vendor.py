@@ -97,8 +97,10 @@ class RequestContext:
         ``until``, if given): the pipeline may serve it again without the view."""
         self.settled, self.settled_until = True, until
 
-    def elapsed_ms(self) -> int:
-        return int((time.perf_counter() - self.started) * 1000)
+    def elapsed_ms(self, digits: int | None = None):
+        """Milliseconds since the request began: whole, or rounded to ``digits``."""
+        elapsed = (time.perf_counter() - self.started) * 1000
+        return int(elapsed) if digits is None else round(elapsed, digits)
 
 
 def runtime():
