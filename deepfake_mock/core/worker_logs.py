@@ -1,14 +1,18 @@
-"""The SQLite state's logs (the journal, violations) and tallies (coverage), one file per process.
+"""The SQLite state's logs (the journal, violations) and tallies (coverage): files of lines, each
+process appending to its own.
 
-Each process appends to its own SQLite file in a folder beside the state file, so an append never
-waits for another worker's lock and never changes the state database (whose version the read
-caches of ``store`` watch). An append is committed before the request's answer is sent, so a read
-that follows it sees it, whichever worker served it: a read merges every file, by the time each
-entry was appended. Appends are not synced to disk (``synchronous=OFF``): a killed process loses
-nothing, a machine that loses power may lose the newest entries.
+An append is one ``write`` of one line (``<time ns>\\t<tally>\\t<JSON>``) to the process's file
+for that log, made before the request's answer is sent: a read that follows sees it, whichever
+worker answered, and a process killed with SIGKILL loses nothing. Appends never wait for another
+process and never change the state database (whose version the read caches of ``store`` watch).
+Files are not synced to disk: a machine that loses power may lose the newest lines.
 
-Tallies count in the same statement as the append (a trigger), so coverage and journal agree.
-``consolidate`` folds the files of a previous run into one, before any worker starts.
+A read merges every process's files by time. A process's file for a log holds at most ``bound``
+lines: then it becomes the process's previous file (replacing the one before, whose tallies are
+first folded into the process's tally file), so the newest ``bound`` entries of each process are
+always in its two files. Clearing a log or the tallies writes a cut-off time: lines up to it no
+longer count. ``consolidate`` folds the files of a previous run into the ``earlier`` owner's,
+before any worker starts.
 """
 
 from __future__ import annotations
@@ -16,125 +20,181 @@ from __future__ import annotations
 import heapq
 import json
 import os
-import sqlite3
 import threading
 import time
+from collections import Counter
 
-_SCHEMA = """
-PRAGMA journal_mode=WAL;
-PRAGMA synchronous=OFF;
-CREATE TABLE IF NOT EXISTS logs (seq INTEGER PRIMARY KEY, log TEXT NOT NULL, at INTEGER NOT NULL,
-                                 doc TEXT NOT NULL, tally TEXT);
-CREATE INDEX IF NOT EXISTS logs_at ON logs (log, at);
-CREATE TABLE IF NOT EXISTS tallies (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-CREATE TRIGGER IF NOT EXISTS tally AFTER INSERT ON logs WHEN new.tally IS NOT NULL BEGIN
-    INSERT INTO tallies (key, value) VALUES (new.tally, 1)
-    ON CONFLICT (key) DO UPDATE SET value = value + 1;
-END;
-"""
-EARLIER = "earlier.sqlite3"   # what the processes of previous runs appended
-TRIM_EVERY = 64               # appends between two trims of a log to its bound
-_TRIM = ("DELETE FROM logs WHERE log=? AND at <= "
-         "(SELECT at FROM logs WHERE log=? ORDER BY at DESC LIMIT 1 OFFSET ?)")
+EARLIER = "earlier"            # the owner of what the processes of previous runs appended
+CUTOFFS = "cutoffs.json"       # {log or TALLIES: time ns}: lines up to it are cleared
+TALLIES = "<tallies>"
 
 
-def _connect(path: str) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-    conn.executescript(_SCHEMA)
-    return conn
+def _write_json(path: str, doc: dict) -> None:
+    """Replace ``path`` atomically: a reader sees the old document or the new one."""
+    temporary = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+    with open(temporary, "w") as fh:
+        json.dump(doc, fh)
+    os.replace(temporary, path)
+
+
+def _read_json(path: str) -> dict:
+    try:
+        with open(path) as fh:
+            return json.load(fh)
+    except FileNotFoundError:
+        return {}
+
+
+def _lines(path: str) -> list[tuple[int, str, str]]:
+    """(time ns, tally, JSON) of each whole line of a log file (a line being written is not)."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        return []
+    out = []
+    for line in data.decode("utf-8", "replace").split("\n")[:-1]:
+        at, tally, doc = line.split("\t", 2)
+        out.append((int(at), tally, doc))
+    return out
 
 
 class WorkerLogs:
     def __init__(self, folder: str):
         self.folder = folder
         os.makedirs(folder, exist_ok=True)
+        self._lock = threading.Lock()     # this process's appends
         self._pid = None
-        self._own: sqlite3.Connection | None = None
-        self._own_lock = threading.Lock()      # the threads of one process share its file
-        self._appends: dict[str, int] = {}
-        self._readers = threading.local()      # per thread: {path: connection}
+        self._open: dict[str, tuple[int, int]] = {}   # log -> (fd, lines in the file)
 
-    # ---- this process's file ---------------------------------------------------------------
+    def _path(self, owner: str, log: str, previous: bool = False) -> str:
+        return os.path.join(self.folder, f"{owner}.{log}{'.1' if previous else ''}.jsonl")
 
-    def _own_file(self) -> sqlite3.Connection:
-        if self._own is None or self._pid != os.getpid():  # a forked worker gets its own
-            self._pid = os.getpid()
-            self._own = _connect(os.path.join(self.folder, f"{self._pid}.sqlite3"))
-            self._appends = {}
-        return self._own
+    def _tally_path(self, owner: str) -> str:
+        return os.path.join(self.folder, f"{owner}.tallies.json")
+
+    # ---- this process's files ----------------------------------------------------------------
 
     def append(self, log: str, raw: str, bound: int, tally: str | None = None) -> None:
-        """Append ``raw`` (a JSON document) to ``log``; with ``tally``, count one for it."""
-        with self._own_lock:
-            conn = self._own_file()
-            conn.execute("INSERT INTO logs (log, at, doc, tally) VALUES (?,?,?,?)",
-                         (log, time.time_ns(), raw, tally))
-            self._appends[log] = count = self._appends.get(log, 0) + 1
-            if count % TRIM_EVERY == 0:
-                conn.execute(_TRIM, (log, log, bound))
+        """Append ``raw`` (a JSON document without newlines) to ``log``; with ``tally``, count
+        one for it."""
+        line = f"{time.time_ns()}\t{tally or ''}\t{raw}\n".encode()
+        with self._lock:
+            if self._pid != os.getpid():   # a forked worker appends to files of its own
+                for fd, _ in self._open.values():
+                    os.close(fd)
+                self._pid, self._open = os.getpid(), {}
+            fd, count = self._open.get(log) or self._open_file(log)
+            if count >= bound:
+                os.close(fd)
+                self._rotate(log)
+                fd, count = self._open_file(log)
+            os.write(fd, line)
+            self._open[log] = (fd, count + 1)
 
-    # ---- every process's files -------------------------------------------------------------
+    def _open_file(self, log: str) -> tuple[int, int]:
+        path = self._path(str(self._pid), log)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        return fd, len(_lines(path))
 
-    def _files(self) -> list[sqlite3.Connection]:
-        """A connection to each file in the folder (this thread's, kept while the file is)."""
-        open_ = getattr(self._readers, "open", None)
-        if open_ is None:
-            open_ = self._readers.open = {}
-        names = {n for n in os.listdir(self.folder) if n.endswith(".sqlite3")}
-        for gone in set(open_) - names:
-            open_.pop(gone).close()
-        for name in names - set(open_):
-            open_[name] = _connect(os.path.join(self.folder, name))
-        return list(open_.values())
+    def _rotate(self, log: str) -> None:
+        """The full file becomes the previous one; the previous one's tallies are folded first."""
+        owner = str(self._pid)
+        previous = self._path(owner, log, previous=True)
+        self._fold(owner, _lines(previous))
+        os.replace(self._path(owner, log), previous)
+
+    def _fold(self, owner: str, lines: list[tuple[int, str, str]]) -> None:
+        """Add the tallies of ``lines`` (about to be dropped) to the owner's tally file."""
+        if not lines:
+            return
+        folded = self._folded(owner)
+        after = max(folded["through"], self._cutoffs().get(TALLIES, 0))
+        counts = Counter(folded["counts"])
+        counts.update(tally for at, tally, _ in lines if tally and at > after)
+        _write_json(self._tally_path(owner), {"through": max(at for at, _, _ in lines),
+                                              "counts": dict(counts)})
+
+    def _folded(self, owner: str) -> dict:
+        """The owner's folded tallies, those cleared since left out."""
+        folded = _read_json(self._tally_path(owner)) or {"through": 0, "counts": {}}
+        if folded["through"] <= self._cutoffs().get(TALLIES, 0):
+            folded["counts"] = {}
+        return folded
+
+    # ---- every process's files ---------------------------------------------------------------
+
+    def _cutoffs(self) -> dict:
+        return _read_json(os.path.join(self.folder, CUTOFFS))
+
+    def _owners(self) -> set[str]:
+        return {name.split(".", 1)[0] for name in os.listdir(self.folder)
+                if name.endswith(".jsonl") or name.endswith(".tallies.json")}
+
+    def _entries(self, log: str, owner: str) -> list[tuple[int, str, str]]:
+        return (_lines(self._path(owner, log, previous=True))
+                + _lines(self._path(owner, log)))
 
     def read(self, log: str, limit: int | None = None) -> list[dict]:
-        """The newest ``limit`` entries of ``log`` over every file, oldest first."""
-        newest = heapq.merge(*(
-            conn.execute("SELECT at, doc FROM logs WHERE log=? ORDER BY at DESC LIMIT ?",
-                         (log, -1 if limit is None else limit)).fetchall()
-            for conn in self._files()), key=lambda row: row[0], reverse=True)
-        rows = list(newest)[:limit] if limit is not None else list(newest)
-        return [json.loads(doc) for _, doc in reversed(rows)]
+        """The newest ``limit`` entries of ``log`` over every process, oldest first."""
+        cutoff = self._cutoffs().get(log, 0)
+        merged = heapq.merge(*(
+            [line for line in self._entries(log, owner) if line[0] > cutoff]
+            for owner in self._owners()))
+        lines = list(merged)
+        chosen = lines[-limit:] if limit else [] if limit == 0 else lines
+        return [json.loads(doc) for _, _, doc in chosen]
 
     def clear(self, log: str | None = None) -> None:
-        """Forget ``log`` (every log when None) in every file; tallies stay."""
-        for conn in self._files():
-            if log is None:
-                conn.execute("DELETE FROM logs")
-            else:
-                conn.execute("DELETE FROM logs WHERE log=?", (log,))
+        """Forget ``log`` (every log when None) as it stands now, in every process; tallies
+        stay."""
+        logs = [log] if log is not None else {
+            name for owner in self._owners() for name in self._logs_of(owner)}
+        self._set_cutoffs(dict.fromkeys(logs, time.time_ns()))
 
     def tallies(self) -> dict[str, int]:
-        total: dict[str, int] = {}
-        for conn in self._files():
-            for key, value in conn.execute("SELECT key, value FROM tallies"):
-                total[key] = total.get(key, 0) + value
-        return total
+        total: Counter = Counter()
+        cutoff = self._cutoffs().get(TALLIES, 0)
+        for owner in self._owners():
+            folded = self._folded(owner)
+            total.update(folded["counts"])
+            after = max(folded["through"], cutoff)
+            for log in self._logs_of(owner):
+                total.update(tally for at, tally, _ in self._entries(log, owner)
+                             if tally and at > after)
+        return dict(total)
 
     def clear_tallies(self) -> None:
-        for conn in self._files():
-            conn.execute("DELETE FROM tallies")
+        self._set_cutoffs({TALLIES: time.time_ns()})
+
+    def _set_cutoffs(self, cutoffs: dict) -> None:
+        _write_json(os.path.join(self.folder, CUTOFFS), {**self._cutoffs(), **cutoffs})
+
+    def _logs_of(self, owner: str) -> set[str]:
+        return {name.split(".")[1] for name in os.listdir(self.folder)
+                if name.startswith(owner + ".") and name.endswith(".jsonl")}
 
     def consolidate(self, keep: int) -> None:
-        """Fold every process's file into ``EARLIER`` (the newest ``keep`` entries of each log,
-        every tally). Only while no process appends: at server start, before the workers."""
-        earlier = _connect(os.path.join(self.folder, EARLIER))
-        try:
-            for name in sorted(os.listdir(self.folder)):
-                if not name.endswith(".sqlite3") or name == EARLIER:
-                    continue
-                path = os.path.join(self.folder, name)
-                earlier.execute("ATTACH DATABASE ? AS old", (path,))
-                earlier.execute("BEGIN")
-                earlier.execute("INSERT INTO logs (log, at, doc) SELECT log, at, doc FROM old.logs")
-                earlier.execute("INSERT INTO tallies (key, value) SELECT key, value FROM old.tallies "
-                                "WHERE true ON CONFLICT (key) DO UPDATE SET value = value + excluded.value")
-                earlier.execute("COMMIT")
-                earlier.execute("DETACH DATABASE old")
-                for suffix in ("", "-wal", "-shm"):
-                    if os.path.exists(path + suffix):
-                        os.remove(path + suffix)
-            for (log,) in earlier.execute("SELECT DISTINCT log FROM logs").fetchall():
-                earlier.execute(_TRIM, (log, log, keep))
-        finally:
-            earlier.close()
+        """Fold every process's files into the ``earlier`` owner's (the newest ``keep`` lines
+        of each log, every tally). Only while no process appends: at server start."""
+        tallies = Counter(self.tallies())
+        owners = self._owners()
+        logs = {log for owner in owners for log in self._logs_of(owner)}
+        cutoffs = self._cutoffs()
+        for log in logs:
+            merged = heapq.merge(*([line for line in self._entries(log, owner)
+                                    if line[0] > cutoffs.get(log, 0)] for owner in owners))
+            kept = list(merged)[-keep:] if keep else []
+            temporary = self._path(EARLIER, log) + ".tmp"
+            with open(temporary, "w") as fh:
+                fh.writelines(f"{at}\t\t{doc}\n" for at, _, doc in kept)
+            os.replace(temporary, self._path(EARLIER, log))
+        now = time.time_ns()
+        _write_json(self._tally_path(EARLIER), {"through": now, "counts": dict(tallies)})
+        for name in os.listdir(self.folder):
+            if not name.startswith(EARLIER + ".") and (name.endswith(".jsonl")
+                                                      or name.endswith(".tallies.json")):
+                os.remove(os.path.join(self.folder, name))
+        for log in logs:
+            if os.path.exists(self._path(EARLIER, log, previous=True)):
+                os.remove(self._path(EARLIER, log, previous=True))
