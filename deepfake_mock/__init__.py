@@ -2,7 +2,12 @@
 
 __version__ = "0.2.0"
 
-from .embedded import running  # noqa: E402  (with deepfake_mock.running() as server: ...)
+
+def running(*args, **kwargs):
+    """``with deepfake_mock.running() as server:``: see ``embedded.running`` (imported on first
+    use, so that a server process does not load the admin client)."""
+    from .embedded import running as run
+    return run(*args, **kwargs)
 
 
 def create_app(settings=None):

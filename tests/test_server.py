@@ -19,7 +19,7 @@ from deepfake_mock.admin.client import AdminClient
 from deepfake_mock.cli import main
 from deepfake_mock.testing import media
 from deepfake_mock.testing.server import (ServerProcess, ServerStartError, free_port,
-                                          group_members)
+                                          group_members, wait_until)
 
 START = "/phonexia/api/technology/experimental/authenticity-verification"
 
@@ -160,8 +160,7 @@ def test_output_goes_to_a_file_and_stop_leaves_no_worker_behind(state):
         assert stat.S_ISREG(os.stat(f"/proc/{server.pid}/fd/2").st_mode)  # not a pipe
         assert stat.S_ISREG(os.stat(f"/proc/{server.pid}/fd/1").st_mode)
         assert "Booting worker" in server.log_tail()
-        workers = server.workers()
-        assert len(workers) == 2
+        wait_until(lambda: len(server.workers()) == 2, "both workers forked")  # gunicorn spaces them
         os.kill(server.pid, signal.SIGKILL)  # the master dies under its workers
         server.process.wait()
         server.stop()

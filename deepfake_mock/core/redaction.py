@@ -106,6 +106,10 @@ class Redaction:
         masked, _, present, _ = self._masked(value)
         return self._scrub(masked, present) if present else masked
 
+    def redact_text(self, text: str) -> str:
+        """``redact(text)`` for a string that repeats (a request's path): remembered."""
+        return self._remember(("text", text), lambda _: self.redact(text), set())
+
     def redact_json(self, value) -> str:
         """``redact(value)`` as compact JSON text."""
         return self.redact_json_found(value)[0]

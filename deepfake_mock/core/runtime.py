@@ -11,7 +11,7 @@ import shutil
 from typing import Mapping
 
 from .clock import SharedClock
-from .conformance import MODES, RequestChecker, Violations
+from .conformance import MODES, Violations
 from .coverage import Coverage
 from .errors import AdminError
 from .faults import Faults
@@ -34,7 +34,7 @@ class Runtime:
             raise ValueError(f"strict must be one of {', '.join(MODES)}, not {settings.strict!r}")
         self.settings = settings
         self.specs = specs
-        self.checkers = {slug: RequestChecker(specs[slug]) for slug in specs}
+        self._checkers: dict = {}
         self.spool_dir = settings.spool_dir
         self._default_progressions = dict(default_progressions)
         self.store = open_store(settings.state)
@@ -52,6 +52,15 @@ class Runtime:
         self.violations = Violations(self.store, settings.journal_limit)
         self.coverage = Coverage(self.store, specs)
         os.makedirs(self.spool_dir, exist_ok=True)
+
+    def checker(self, vendor: str):
+        """Strict mode's checker of the vendor's spec, built on first use (so that openapi-core
+        loads only in a server that checks requests)."""
+        checker = self._checkers.get(vendor)
+        if checker is None:
+            from .request_checker import RequestChecker
+            checker = self._checkers[vendor] = RequestChecker(self.specs[vendor])
+        return checker
 
     # seed
     def seed(self) -> int:

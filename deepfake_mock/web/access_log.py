@@ -48,7 +48,7 @@ def line(ctx, status: int, started: float | None) -> str:
     else:
         fields = [ctx.request_id, ctx.vendor.slug, ctx.operation or "-"]
         status = "-" if ctx.dropped else status
-    path = runtime().redaction.redact(request.path)  # a path segment may hold a credential
+    path = runtime().redaction.redact_text(request.path)  # a path segment may hold a credential
     text = " ".join([*fields, request.method, path, str(status), f"{duration:.1f}ms"])
     why = reason(ctx, status) if ctx is not None else None
     return f"{text} {why}" if why else text

@@ -34,6 +34,6 @@ def check_contract(ctx) -> None:
     mode = rt.strict_mode()
     if mode == "off":
         return
-    ctx.violations = rt.checkers[ctx.vendor.slug].check(ctx.operation, incoming())
+    ctx.violations = rt.checker(ctx.vendor.slug).check(ctx.operation, incoming())
     if ctx.violations and mode == "reject":
         raise ctx.vendor.invalid_request(ctx.violations, ctx)

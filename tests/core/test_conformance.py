@@ -8,7 +8,8 @@ import pytest
 from werkzeug.datastructures import Headers, MultiDict
 
 from deepfake_mock.app import SPEC_DIR
-from deepfake_mock.core.conformance import IncomingRequest, RequestChecker, Violation, by_field
+from deepfake_mock.core.conformance import IncomingRequest, Violation, by_field
+from deepfake_mock.core.request_checker import RequestChecker
 from deepfake_mock.core.specs import Specs
 from deepfake_mock.registry import VENDORS
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from deepfake_mock.testing import media
-from deepfake_mock.vendors.hiya import analysis, handles, iso8601, paging
+from deepfake_mock.vendors.hiya import analysis, handles, iso8601, paging, segments
 from deepfake_mock.vendors.hiya.models import catalogue
 from deepfake_mock.vendors.hiya.schemas import UpdateAudioBody
 
@@ -173,11 +173,11 @@ def test_model_catalogue():
 
 def test_tone_is_voice_silence_is_not_and_noise_is_noise():
     rate = 8000
-    assert analysis.classify_segment(pcm("tone", 0.1, rate), rate) == analysis.VOICE
-    assert analysis.classify_segment(pcm("silence", 0.1, rate), rate) == analysis.SILENCE
-    assert analysis.classify_segment(pcm("noise", 0.1, rate), rate) == analysis.NOISE
-    assert analysis.classify_segment(np.zeros(0), rate) == analysis.SILENCE
-    assert analysis.classify_segment(pcm("tone", 0.1, rate) * 1e-4, rate) == analysis.SILENCE
+    assert segments.classify_segment(pcm("tone", 0.1, rate), rate) == analysis.VOICE
+    assert segments.classify_segment(pcm("silence", 0.1, rate), rate) == analysis.SILENCE
+    assert segments.classify_segment(pcm("noise", 0.1, rate), rate) == analysis.NOISE
+    assert segments.classify_segment(np.zeros(0), rate) == analysis.SILENCE
+    assert segments.classify_segment(pcm("tone", 0.1, rate) * 1e-4, rate) == analysis.SILENCE
 
 
 def test_analyse_wav_reads_real_duration_rate_and_voice(tmp_path):
