@@ -6,7 +6,8 @@ and the submit rate.
     python -m bench [--duration 5] [--rounds 3] [--connections 16] [--workers 2]
 
 wrk (Debian package ``wrk``) makes the load, ``-t1 -c16`` by default; each run is bounded by
---duration. The emulator and the yardstick run alternately, pair by pair, so a busy machine
+--duration. The emulator serves without its access log, as gunicorn serves the yardstick
+(--access-log to measure with it). The emulator and the yardstick run alternately, pair by pair, so a busy machine
 weighs on both alike. Prints a table and writes bench/results/latest.json.
 """
 
@@ -143,6 +144,8 @@ def main(argv=None) -> int:
     parser.add_argument("--soak-rounds", type=int, default=5)
     parser.add_argument("--upload-mb", type=int, default=200)
     parser.add_argument("--only", help="hot paths whose name contains this")
+    parser.add_argument("--access-log", action="store_true",
+                        help="serve with the access log (the yardstick has none)")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("wrk is needed: apt-get install wrk", file=sys.stderr)
@@ -151,7 +154,9 @@ def main(argv=None) -> int:
     results = {"settings": vars(args), "hot_paths": {}, "memory": {}, "startup_s": {}}
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         server = ServerProcess(workers=args.workers, state=Path(tmp) / "state.sqlite3",
-                               spool_dir=Path(tmp) / "spool")
+                               spool_dir=Path(tmp) / "spool", command=(
+                                   sys.executable, "-m", "deepfake_mock", "serve",
+                                   *([] if args.access_log else ["--quiet"])))
         with server:
             results["startup_s"]["emulator"] = server.startup_seconds
             results["memory"]["idle"] = memory(server.pid)

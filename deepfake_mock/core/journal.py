@@ -7,7 +7,7 @@ from typing import Callable, Hashable, NamedTuple
 
 from .errors import AdminError
 from ..settings import Settings
-from .redaction import Redaction
+from .redaction import Redaction, json_escaped
 
 LOG = "journal"
 CRITERIA = ("vendor", "operation", "method", "path", "status", "request_id")
@@ -71,7 +71,7 @@ class Side(NamedTuple):
     """One side of an inbound exchange, redacted: the client's request (method, path, query,
     headers, body) or the answer (headers, body), as the JSON text of an object."""
     text: str
-    found: frozenset[str]   # secrets found in it, which must not show on the other side
+    secrets: tuple[str, ...]   # found in it, as JSON text writes them: not to show on the other side
 
 
 class Journal:
@@ -96,7 +96,8 @@ class Journal:
         does not repeat, such as a request with a body)."""
         side = self._sides.get(key) if key is not None else None
         if side is None:
-            side = Side(*self.redaction.redact_json_found(fields()))
+            text, found = self.redaction.redact_json_found(fields())
+            side = Side(text, tuple(json_escaped(secret) for secret in found))
             if key is not None:
                 if len(self._sides) >= SIDES_REMEMBERED:
                     self._sides.clear()
@@ -108,8 +109,8 @@ class Journal:
         duration) and its two sides: the same document as ``exchange_entry`` makes."""
         text = (f'{json.dumps({"direction": "inbound", **head}, separators=(",", ":"))[:-1]},'
                 f'{sent.text[1:-1]},"response":{answer.text}}}')
-        if (self.redaction.present_in(sent.found, answer.text)
-                or self.redaction.present_in(answer.found, sent.text)):
+        if (any(secret in answer.text for secret in sent.secrets)
+                or any(secret in sent.text for secret in answer.secrets)):
             text = self.redaction.redact_json(json.loads(text))  # a secret crossed sides
         self._store.append_log(LOG, text, self.bound, tally)
 

@@ -42,7 +42,7 @@ def _singular(words: tuple[str, ...]) -> tuple[str, ...]:
     return words[:-1] + (last[:-1],) if len(last) > 3 and last.endswith("s") else words
 
 
-def _escaped(secret: str) -> str:
+def json_escaped(secret: str) -> str:
     """How ``secret`` reads inside JSON text."""
     return json.dumps(secret, ensure_ascii=False)[1:-1]
 
@@ -66,7 +66,7 @@ class Redaction:
         self._verdicts: dict[str, bool] = {}  # names seen, at most NAMES_REMEMBERED
         self._remembered: dict = {}  # long string -> (scrubbed, found)
         self.known = frozenset(_searchable(known))
-        self._escaped = {s: _escaped(s) for s in self.known}
+        self._escaped = {s: json_escaped(s) for s in self.known}
 
     @classmethod
     def from_settings(cls, settings) -> "Redaction":
@@ -120,10 +120,6 @@ class Redaction:
         masked, text, present, found = self._masked(value)
         return (_compact(self._scrub(masked, present)) if present else text), found
 
-    def present_in(self, secrets: frozenset[str], text: str) -> bool:
-        """Whether one of ``secrets`` shows in JSON ``text``."""
-        return any(_escaped(s) in text for s in secrets)
-
     def _masked(self, value) -> tuple:
         """``value`` with its secret names masked, its JSON text, the secrets (known or found
         in it) still present in that text, longest first, and those found."""
@@ -132,7 +128,7 @@ class Redaction:
         text = _compact(masked)
         searched = _searchable(found)
         present = [s for s in self.known.union(searched)
-                   if (self._escaped.get(s) or _escaped(s)) in text]
+                   if (self._escaped.get(s) or json_escaped(s)) in text]
         return masked, text, sorted(present, key=len, reverse=True), frozenset(searched)
 
     def json_text(self, text: str) -> str:

@@ -59,13 +59,23 @@ def _lines(path: str) -> list[tuple[int, str, str]]:
     return out
 
 
+class _OwnFile:
+    """This process's file for one log: its descriptor, and the time and tally of each line
+    (what folding its tallies needs once it is dropped, without reading it back)."""
+
+    def __init__(self, path: str):
+        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self.tallied = [(at, tally) for at, tally, _ in _lines(path)]  # a reused pid's file
+
+
 class WorkerLogs:
     def __init__(self, folder: str):
         self.folder = folder
         os.makedirs(folder, exist_ok=True)
         self._lock = threading.Lock()     # this process's appends
         self._pid = None
-        self._open: dict[str, tuple[int, int]] = {}   # log -> (fd, lines in the file)
+        self._own: dict[str, _OwnFile] = {}                      # log -> its file
+        self._previous: dict[str, list[tuple[int, str]]] = {}    # log -> its previous file's lines
 
     def _path(self, owner: str, log: str, previous: bool = False) -> str:
         return os.path.join(self.folder, f"{owner}.{log}{'.1' if previous else ''}.jsonl")
@@ -78,41 +88,45 @@ class WorkerLogs:
     def append(self, log: str, raw: str, bound: int, tally: str | None = None) -> None:
         """Append ``raw`` (a JSON document without newlines) to ``log``; with ``tally``, count
         one for it."""
-        line = f"{time.time_ns()}\t{tally or ''}\t{raw}\n".encode()
+        at = time.time_ns()
+        line = f"{at}\t{tally or ''}\t{raw}\n".encode()
         with self._lock:
             if self._pid != os.getpid():   # a forked worker appends to files of its own
-                for fd, _ in self._open.values():
-                    os.close(fd)
-                self._pid, self._open = os.getpid(), {}
-            fd, count = self._open.get(log) or self._open_file(log)
-            if count >= bound:
-                os.close(fd)
-                self._rotate(log)
-                fd, count = self._open_file(log)
-            os.write(fd, line)
-            self._open[log] = (fd, count + 1)
+                for own in self._own.values():
+                    os.close(own.fd)
+                self._pid, self._own, self._previous = os.getpid(), {}, {}
+            own = self._own.get(log) or self._open(log)
+            if len(own.tallied) >= bound:
+                own = self._rotate(log, own)
+            os.write(own.fd, line)
+            own.tallied.append((at, tally))
 
-    def _open_file(self, log: str) -> tuple[int, int]:
-        path = self._path(str(self._pid), log)
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        return fd, len(_lines(path))
+    def _open(self, log: str) -> _OwnFile:
+        own = self._own[log] = _OwnFile(self._path(str(self._pid), log))
+        return own
 
-    def _rotate(self, log: str) -> None:
+    def _rotate(self, log: str, full: _OwnFile) -> _OwnFile:
         """The full file becomes the previous one; the previous one's tallies are folded first."""
         owner = str(self._pid)
-        previous = self._path(owner, log, previous=True)
-        self._fold(owner, _lines(previous))
-        os.replace(self._path(owner, log), previous)
+        previous = self._previous.get(log)
+        if previous is None:  # a reused pid's previous file
+            previous = [(at, tally) for at, tally, _ in _lines(self._path(owner, log, True))]
+        self._fold(owner, previous)
+        os.close(full.fd)
+        os.replace(self._path(owner, log), self._path(owner, log, previous=True))
+        self._previous[log] = full.tallied
+        return self._open(log)
 
-    def _fold(self, owner: str, lines: list[tuple[int, str, str]]) -> None:
-        """Add the tallies of ``lines`` (about to be dropped) to the owner's tally file."""
+    def _fold(self, owner: str, lines: list[tuple[int, str]]) -> None:
+        """Add the tallies of ``lines`` ((time, tally) of a file about to be dropped) to the
+        owner's tally file."""
         if not lines:
             return
         folded = self._folded(owner)
         after = max(folded["through"], self._cutoffs().get(TALLIES, 0))
         counts = Counter(folded["counts"])
-        counts.update(tally for at, tally, _ in lines if tally and at > after)
-        _write_json(self._tally_path(owner), {"through": max(at for at, _, _ in lines),
+        counts.update(tally for at, tally in lines if tally and at > after)
+        _write_json(self._tally_path(owner), {"through": max(at for at, _ in lines),
                                               "counts": dict(counts)})
 
     def _folded(self, owner: str) -> dict:

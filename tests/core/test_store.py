@@ -282,6 +282,36 @@ def test_a_pinned_sqlite_store_reads_a_snapshot_of_meta(tmp_path):
     assert worker.get_meta("seed") == {"seed": 10}
 
 
+def test_version_moves_on_with_every_change_but_counts_and_logs(store):
+    seen = [store.version()]
+    for change in (lambda: store.put("things", "a", {"v": 1}),
+                   lambda: store.update("things", "a", lambda doc: {"v": 2}),
+                   lambda: store.put_meta("seed", {"seed": 1}),
+                   lambda: store.update_meta("seed", lambda doc: {"seed": 2}),
+                   lambda: store.delete("things", "a"),
+                   store.reset):
+        change()
+        assert store.version() not in seen
+        seen.append(store.version())
+    store.incr("ratelimit:x", 1, expires_at=10.0)  # counting a request is not a change of state
+    store.append_log("journal", {"i": 0}, 10, tally="a")
+    assert store.version() == seen[-1]
+
+
+def test_a_sqlite_store_sees_another_connections_change_in_its_version_and_meta(tmp_path):
+    path = str(tmp_path / "state.sqlite3")
+    worker, admin = SQLiteStore(path), SQLiteStore(path)
+    admin.put_meta("strict", {"mode": "off"})
+    pinned_at = worker.pin_meta()
+    worker.unpin_meta()
+    assert worker.pin_meta() == pinned_at  # nothing changed: the snapshot is reused
+    worker.unpin_meta()
+    admin.put_meta("strict", {"mode": "reject"})
+    assert worker.pin_meta() != pinned_at
+    assert worker.get_meta("strict") == {"mode": "reject"}
+    worker.unpin_meta()
+
+
 def test_logs_read_oldest_first_with_the_newest_limit(store):
     for i in range(5):
         store.append_log("journal", {"i": i}, bound=100)
