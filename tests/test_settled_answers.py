@@ -135,6 +135,8 @@ def test_a_settled_answer_is_the_answer_of_its_credential(client):
     path = f"{SPACE}/verifications/authenticity/{made['handle']}"
     assert client.get(path, headers=HIYA).status_code == 200
     assert client.get(path, headers={"Authorization": "Bearer not-a-key"}).status_code == 401
+    other = client.get(path, headers={"Authorization": "Bearer hiya-key-user-b"})
+    assert other.status_code == 403, other.json  # user-a's space: not user-b's answer
 
 
 def test_two_workers_agree_at_once_and_journal_every_request_of_a_burst(tmp_path):

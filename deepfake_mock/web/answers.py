@@ -41,11 +41,11 @@ class SettledAnswers:
     @staticmethod
     def _key(ctx: RequestContext) -> tuple:
         """The request as far as a settled answer depends on it: where it went and who asked
-        (a principal is the same for the same credential while the state is)."""
+        (the principal authentication made of it: strings and numbers)."""
         environ = request.environ
         return (ctx.vendor.slug, environ.get("HTTP_HOST"), environ.get("SCRIPT_NAME"),
                 environ["PATH_INFO"], environ.get("QUERY_STRING"),
-                (ctx.principal or {}).get("credential"))
+                tuple(sorted((ctx.principal or {}).items())))
 
     def answer(self, ctx: RequestContext) -> Response | None:
         """The answer kept for this request, if it still holds."""
