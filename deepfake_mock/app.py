@@ -47,7 +47,8 @@ def create_app(settings: Settings | Mapping | None = None) -> Flask:
                  Specs(SPEC_DIR, {v.slug: v.spec for v in VENDORS}))
     app.extensions["deepfake_mock"] = rt
 
-    access_log.install(app)  # before the pipeline: its line sees the final answer
+    if settings.access_log:
+        access_log.install(app)  # before the pipeline: its line sees the final answer
     pipeline.install(app, vendors, single)
     for vendor in VENDORS:
         if single is None:

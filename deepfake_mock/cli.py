@@ -4,6 +4,7 @@ contract suite, print the fidelity table."""
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from pathlib import Path
@@ -49,6 +50,7 @@ def serve(args) -> int:
 
         def load(self):
             app = create_app(settings)
+            gc.freeze()  # the app's objects (specs, schemas, routes) stay out of every collection
             threaded = self.cfg.worker_class_str == "gthread" or self.cfg.threads > 1
             return RequestSlots(app, SERVE_SLOTS) if threaded else app
 

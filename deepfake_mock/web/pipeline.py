@@ -171,15 +171,16 @@ def install(app: Flask, vendors: dict[str, Vendor], single: Vendor | None) -> No
 
     @app.before_request
     def before_vendor_request():
-        too_large = head_problem(request.environ)
+        req = request._get_current_object()  # one lookup of the request, not one per use
+        too_large = head_problem(req.environ)
         if too_large:
             abort(too_large)  # rendered below: the vendor's envelope, or the admin API's
-        vendor = vendors.get(request.blueprint or "") or (
-            vendor_for_path() if request.endpoint is None else None)
+        endpoint = req.endpoint
+        vendor = vendors.get(req.blueprint or "") or (
+            vendor_for_path() if endpoint is None else None)
         if vendor is None:
             return None
-        operation = (request.endpoint.rsplit(".", 1)[-1]
-                     if request.endpoint and request.method != "OPTIONS" else None)
+        operation = endpoint.rsplit(".", 1)[-1] if endpoint and req.method != "OPTIONS" else None
         ctx = g.ctx = RequestContext.new(vendor, runtime(), operation)
         ctx.version = ctx.runtime.store.pin_meta()  # every knob (clock, faults, limits) at once
         if operation is None:
@@ -188,7 +189,7 @@ def install(app: Flask, vendors: dict[str, Vendor], single: Vendor | None) -> No
             answer = step(ctx)
             if answer is not None:
                 return answer
-        request.view_args["ctx"] = ctx
+        req.view_args["ctx"] = ctx
         return answers.answer(ctx)
 
     @app.after_request

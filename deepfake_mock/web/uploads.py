@@ -64,7 +64,8 @@ def _track_path(path: str) -> None:
 
 def discard_unkept() -> None:
     """Teardown: delete every spooled file of this request that no view kept."""
-    for writer in request.__dict__.get("spool_writers", ()):
+    kept = request.__dict__
+    for writer in kept.get("spool_writers", ()):
         writer.discard()
-    for path in request.__dict__.get("spool_paths", ()):
+    for path in kept.get("spool_paths", ()):
         spool.discard(path)
