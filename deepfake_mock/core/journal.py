@@ -8,6 +8,7 @@ from typing import Callable, Hashable, NamedTuple
 from .errors import AdminError
 from ..settings import Settings
 from .redaction import Redaction, json_escaped
+from .worker_logs import Shared
 
 LOG = "journal"
 CRITERIA = ("vendor", "operation", "method", "path", "status", "request_id")
@@ -69,7 +70,7 @@ def _parsed(entry: dict) -> dict:
 
 class Side(NamedTuple):
     """One side of an inbound exchange, redacted: the client's request (method, path, query,
-    headers, body) or the answer (headers, body), as the JSON text of an object."""
+    headers, body) or the answer (headers, body), as JSON text."""
     text: str
     secrets: tuple[str, ...]   # found in it, as JSON text writes them: not to show on the other side
 
@@ -91,13 +92,16 @@ class Journal:
         """Keep ``entry``, secrets masked; with ``tally``, count one for it in the same commit."""
         self._store.append_log(LOG, self.redaction.redact_json(entry), self.bound, tally)
 
-    def side(self, key: Hashable | None, fields: Callable[[], dict]) -> Side:
+    def side(self, key: Hashable | None, fields: Callable[[], dict], *,
+             members: bool = False) -> Side:
         """The side ``fields()`` gives, redacted; remembered under ``key`` (None: a side that
-        does not repeat, such as a request with a body)."""
+        does not repeat, such as a request with a body). With ``members``, its text is the
+        object's members without braces: fields of the entry itself (the request's)."""
         side = self._sides.get(key) if key is not None else None
         if side is None:
             text, found = self.redaction.redact_json_found(fields())
-            side = Side(text, tuple(json_escaped(secret) for secret in found))
+            side = Side(Shared(text[1:-1] if members else text),
+                        tuple(json_escaped(secret) for secret in found))
             if key is not None:
                 if len(self._sides) >= SIDES_REMEMBERED:
                     self._sides.clear()
@@ -107,12 +111,12 @@ class Journal:
     def record_exchange(self, head: dict, sent: Side, answer: Side, tally: str | None) -> None:
         """Keep the inbound entry of ``head`` (request id, time, vendor, operation, status,
         duration) and its two sides: the same document as ``exchange_entry`` makes."""
-        text = (f'{json.dumps({"direction": "inbound", **head}, separators=(",", ":"))[:-1]},'
-                f'{sent.text[1:-1]},"response":{answer.text}}}')
+        pieces = [json.dumps({"direction": "inbound", **head}, separators=(",", ":"))[:-1], ",",
+                  sent.text, ',"response":', answer.text, "}"]
         if (any(secret in answer.text for secret in sent.secrets)
                 or any(secret in sent.text for secret in answer.secrets)):
-            text = self.redaction.redact_json(json.loads(text))  # a secret crossed sides
-        self._store.append_log(LOG, text, self.bound, tally)
+            pieces = [self.redaction.redact_json(json.loads("".join(pieces)))]
+        self._store.append_log(LOG, pieces, self.bound, tally)
 
     def entries(self, criteria: dict | None = None, limit: int | None = None) -> list[dict]:
         """Oldest first; ``limit`` keeps the newest."""

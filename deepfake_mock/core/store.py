@@ -47,7 +47,8 @@ class Store(Protocol):
     def pin_meta(self) -> Hashable: ...
     def unpin_meta(self) -> None: ...
     def version(self) -> Hashable: ...
-    def append_log(self, log: str, doc: Doc, bound: int, tally: str | None = None) -> None: ...
+    def append_log(self, log: str, doc: Doc | str | list[str], bound: int,
+                   tally: str | None = None) -> None: ...
     def read_log(self, log: str, limit: int | None = None) -> list[Doc]: ...
     def clear_log(self, log: str) -> None: ...
     def clear(self, collection: str) -> None: ...
@@ -57,8 +58,10 @@ class Store(Protocol):
     def reset(self) -> None: ...
 
 
-def _dumps(doc: Doc | str) -> str:
-    """A document's JSON text (a ``str`` is taken as JSON text already)."""
+def _dumps(doc: Doc | str | list[str]) -> str:
+    """A document's JSON text (a ``str`` is JSON text already; a list, pieces of it)."""
+    if isinstance(doc, list):
+        return "".join(doc)
     return doc if isinstance(doc, str) else json.dumps(doc, separators=(",", ":"))
 
 
@@ -286,7 +289,8 @@ class SQLiteStore:
             raise
 
     def append_log(self, log, doc, bound, tally=None):
-        self.logs.append(log, _dumps(doc), bound, tally)
+        """``doc`` as pieces of JSON text, ``worker_logs.Shared`` ones stored once per file."""
+        self.logs.append(log, doc if isinstance(doc, list) else [_dumps(doc)], bound, tally)
 
     def read_log(self, log, limit=None):
         return self.logs.read(log, limit)

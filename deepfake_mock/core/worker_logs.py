@@ -5,12 +5,15 @@ An append is one ``write`` of one line (``<time ns>\\t<tally>\\t<JSON>``) to the
 for that log, made before the request's answer is sent: a read that follows sees it, whichever
 worker answered, and a process killed with SIGKILL loses nothing. Appends never wait for another
 process and never change the state database (whose version the read caches of ``store`` watch).
-Files are not synced to disk: a machine that loses power may lose the newest lines.
+Files are not synced to disk: a machine that loses power may lose the newest lines. A long
+``Shared`` piece of an entry (the same answer, polled again) is written once per file, on a line
+of its own (``=\\t<n>\\t<text>``), and entries refer to it (``\\x00<n>\\x00``, which JSON text
+cannot hold raw).
 
 A read merges every process's files by time. A process's file for a log holds at most ``bound``
-lines: then it becomes the process's previous file (replacing the one before, whose tallies are
+entries: then it becomes the process's previous file (replacing the one before, whose tallies are
 first folded into the process's tally file), so the newest ``bound`` entries of each process are
-always in its two files. Clearing a log or the tallies writes a cut-off time: lines up to it no
+always in its two files. Clearing a log or the tallies writes a cut-off time: entries up to it no
 longer count. ``consolidate`` folds the files of a previous run into the ``earlier`` owner's,
 before any worker starts.
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 import heapq
 import json
 import os
+import re
 import threading
 import time
 from collections import Counter
@@ -27,6 +31,14 @@ from collections import Counter
 EARLIER = "earlier"            # the owner of what the processes of previous runs appended
 CUTOFFS = "cutoffs.json"       # {log or TALLIES: time ns}: lines up to it are cleared
 TALLIES = "<tallies>"
+SHARED_FROM = 256              # characters from which a Shared piece is written once per file
+SHARED_KEPT = 64               # Shared pieces a file's writer remembers (then starts over)
+_REFERENCE = re.compile("\x00(\\d+)\x00")
+
+
+class Shared(str):
+    """A piece of a log entry's JSON text that many entries have in common (the answer to a
+    polled path): a log file stores it once and refers to it."""
 
 
 def _write_json(path: str, doc: dict) -> None:
@@ -52,9 +64,14 @@ def _lines(path: str) -> list[tuple[int, str, str]]:
             data = fh.read()
     except FileNotFoundError:
         return []
-    out = []
+    out, shared = [], {}
     for line in data.decode("utf-8", "replace").split("\n")[:-1]:
         at, tally, doc = line.split("\t", 2)
+        if at == "=":
+            shared[tally] = doc
+            continue
+        if "\x00" in doc:
+            doc = _REFERENCE.sub(lambda m: shared[m.group(1)], doc)
         out.append((int(at), tally, doc))
     return out
 
@@ -66,6 +83,25 @@ class _OwnFile:
     def __init__(self, path: str):
         self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         self.tallied = [(at, tally) for at, tally, _ in _lines(path)]  # a reused pid's file
+        self.shared: dict[str, int] = {}   # Shared pieces written in this file -> their number
+        self.next_shared = 0
+
+    def line(self, at: int, tally: str | None, pieces: list[str]) -> bytes:
+        """The entry's line, after the lines of the Shared pieces this file does not hold yet."""
+        out, text = [], []
+        for piece in pieces:
+            if isinstance(piece, Shared) and len(piece) >= SHARED_FROM:
+                number = self.shared.get(piece)
+                if number is None:
+                    if len(self.shared) >= SHARED_KEPT:
+                        self.shared.clear()
+                    number = self.shared[piece] = self.next_shared
+                    self.next_shared += 1
+                    out.append(f"=\t{number}\t{piece}\n")
+                piece = f"\x00{number}\x00"
+            text.append(piece)
+        out.append(f"{at}\t{tally or ''}\t{''.join(text)}\n")
+        return "".join(out).encode()
 
 
 class WorkerLogs:
@@ -85,11 +121,10 @@ class WorkerLogs:
 
     # ---- this process's files ----------------------------------------------------------------
 
-    def append(self, log: str, raw: str, bound: int, tally: str | None = None) -> None:
-        """Append ``raw`` (a JSON document without newlines) to ``log``; with ``tally``, count
-        one for it."""
+    def append(self, log: str, pieces: list[str], bound: int, tally: str | None = None) -> None:
+        """Append the entry whose JSON text (without newlines) is ``pieces`` joined to ``log``;
+        with ``tally``, count one for it."""
         at = time.time_ns()
-        line = f"{at}\t{tally or ''}\t{raw}\n".encode()
         with self._lock:
             if self._pid != os.getpid():   # a forked worker appends to files of its own
                 for own in self._own.values():
@@ -98,7 +133,7 @@ class WorkerLogs:
             own = self._own.get(log) or self._open(log)
             if len(own.tallied) >= bound:
                 own = self._rotate(log, own)
-            os.write(own.fd, line)
+            os.write(own.fd, own.line(at, tally, pieces))
             own.tallied.append((at, tally))
 
     def _open(self, log: str) -> _OwnFile:

@@ -132,7 +132,7 @@ def journal(ctx: RequestContext, response: Response) -> None:
                              [Violation(**v) for v in entry["violations"]])
         rt.journal.record(entry, tally)
         return
-    sent = rt.journal.side(_sent_key(request.environ), _sent_fields)
+    sent = rt.journal.side(_sent_key(request.environ), _sent_fields, members=True)
     answer = rt.journal.side(_answer_key(response), lambda: _answer_fields(response))
     rt.journal.record_exchange(head, sent, answer, tally)
 

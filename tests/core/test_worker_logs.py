@@ -7,7 +7,7 @@ import multiprocessing
 import os
 import signal
 
-from deepfake_mock.core.worker_logs import WorkerLogs
+from deepfake_mock.core.worker_logs import Shared, WorkerLogs
 
 BOUND = 10
 
@@ -103,3 +103,16 @@ def test_consolidate_folds_a_previous_run_into_one_owner(tmp_path):
     logs.append("journal", '{"i": 60}', BOUND, tally="op|200")
     assert logs.read("journal", 2) == [{"i": 59}, {"i": 60}]
     assert logs.tallies() == {"op|200": 61}
+
+
+def test_a_shared_piece_is_written_once_per_file_and_read_back_whole(tmp_path):
+    folder = tmp_path / "logs"
+    logs = WorkerLogs(str(folder))
+    answer = Shared('{"body":"' + "x" * 1000 + '"}')
+    for i in range(BOUND + 3):  # the file rotates after BOUND entries
+        logs.append("journal", ['{"i":', str(i), ',"response":', answer, "}"], BOUND)
+    entries = logs.read("journal")
+    assert [e["i"] for e in entries] == list(range(BOUND + 3))
+    assert all(e["response"] == {"body": "x" * 1000} for e in entries)
+    for name in (f"{os.getpid()}.journal.jsonl", f"{os.getpid()}.journal.1.jsonl"):
+        assert (folder / name).read_text().count("x" * 1000) == 1
