@@ -28,7 +28,12 @@ def allowed_methods(url_map: Map, environ) -> list[str]:
 
 
 class ExactAllowFlask(Flask):
-    """Flask whose automatic OPTIONS answer lists only the methods of the matched route."""
+    """Flask whose automatic OPTIONS answer lists only the methods of the matched route, and
+    which calls its hooks and views as they are (none is a coroutine: Flask would otherwise
+    inspect each one on every request)."""
+
+    def ensure_sync(self, func):
+        return func
 
     def make_default_options_response(self):
         response = self.response_class()
