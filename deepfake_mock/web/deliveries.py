@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 import weakref
-from typing import Callable
+from typing import Callable, Hashable
 
 from flask import Flask
 
@@ -28,6 +28,7 @@ class DeliveryWorker:
         self._thread: threading.Thread | None = None
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._resumed_at: Hashable = None
 
     def ensure_running(self) -> None:
         """Start the thread in this process if it is not running (after a fork too)."""
@@ -42,9 +43,13 @@ class DeliveryWorker:
                                             name=f"{self.outbox.vendor}-callbacks", daemon=True)
             self._thread.start()
 
-    def resume(self) -> None:
-        """Start the thread if the store holds open deliveries (left by another process)."""
-        if self.background and self.outbox.has_open():
+    def resume(self, version: Hashable = None) -> None:
+        """Start the thread if the store holds open deliveries (left by another process). Given
+        the store's version, a version already looked at is not looked at again."""
+        if not self.background or (version is not None and version == self._resumed_at):
+            return
+        self._resumed_at = version
+        if self.outbox.has_open():
             self.ensure_running()
 
     def stop(self, timeout: float = 2.0) -> None:

@@ -95,7 +95,7 @@ def resume_deliveries(ctx: RequestContext) -> None:
     """A restarted or forked worker process picks up the vendor's callbacks left open."""
     if ctx.vendor.deliveries is not None:
         worker_of(current_app, ctx.vendor.slug,
-                  lambda: ctx.vendor.deliveries(ctx.runtime, ctx.config)).resume()
+                  lambda: ctx.vendor.deliveries(ctx.runtime, ctx.config)).resume(ctx.version)
 
 
 STEPS = (check_body_size, apply_fault, authenticate, acquire, rate_limit, check_contract,
