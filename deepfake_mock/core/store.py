@@ -5,7 +5,7 @@ scoped listings stay cheap. Counters carry an optional window end (rate-limit wi
 stored for another window starts over, wherever the clock moved. Meta holds small singletons
 (clock, seed, rules). Logs are bounded append-only lists (the request journal). Tallies are
 named counts that ``reset`` keeps (coverage of a whole client test run outlives the reset
-between its tests); an append may count one for a tally in the same commit. ``pin_meta`` serves
+between its tests); an append may count one for a tally as it is made. ``pin_meta`` serves
 meta reads from one snapshot until ``unpin_meta`` (one check per request instead of one query per
 knob). ``version`` changes whenever anything but a log or tally changed, in any process: what
 read caches revalidate against.

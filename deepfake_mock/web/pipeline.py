@@ -24,11 +24,11 @@ from ..core.conformance import Violation
 from ..core.coverage import Coverage
 from ..core.errors import VendorError
 from ..core.journal import shorten
+from .answers import SettledAnswers
 from .conformance import check_contract
 from .deliveries import worker_of
 from .methods import allowed_methods
 from .request_head import head_problem
-from .answers import SettledAnswers
 from .uploads import discard_unkept
 from .vendor import RequestContext, Vendor, runtime
 
