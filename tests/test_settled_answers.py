@@ -116,23 +116,24 @@ def test_a_settled_list_shows_a_new_detect(client, admin):
                       headers=RESEMBLE).json["total_count"] == 2
 
 
-def test_a_settled_verification_shows_its_new_alias(client):
+def hiya_verification(client) -> tuple[str, dict]:
+    """(path, body) of a performed authenticity verification of user-a."""
     audio = client.post(f"{SPACE}/audios", headers=HIYA, json={
         "file": base64.b64encode(media.wav(4)).decode()}).json
     made = client.post(f"{SPACE}/verifications/authenticity", headers=HIYA,
                        json={"audio": audio["handle"], "model": "digital"}).json
-    path = f"{SPACE}/verifications/authenticity/{made['handle']}"
+    return f"{SPACE}/verifications/authenticity/{made['handle']}", made
+
+
+def test_a_settled_verification_shows_its_new_alias(client):
+    path, made = hiya_verification(client)
     assert client.get(path, headers=HIYA).json["alias"] == made["alias"]
     assert client.patch(path, headers=HIYA, json={"alias": "renamed"}).status_code == 200
     assert client.get(path, headers=HIYA).json["alias"] == "renamed"
 
 
 def test_a_settled_answer_is_the_answer_of_its_credential(client):
-    audio = client.post(f"{SPACE}/audios", headers=HIYA, json={
-        "file": base64.b64encode(media.wav(4)).decode()}).json
-    made = client.post(f"{SPACE}/verifications/authenticity", headers=HIYA,
-                       json={"audio": audio["handle"], "model": "digital"}).json
-    path = f"{SPACE}/verifications/authenticity/{made['handle']}"
+    path, _ = hiya_verification(client)
     assert client.get(path, headers=HIYA).status_code == 200
     assert client.get(path, headers={"Authorization": "Bearer not-a-key"}).status_code == 401
     other = client.get(path, headers={"Authorization": "Bearer hiya-key-user-b"})
