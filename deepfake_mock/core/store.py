@@ -7,8 +7,8 @@ stored for another window starts over, wherever the clock moved. Meta holds smal
 named counts that ``reset`` keeps (coverage of a whole client test run outlives the reset
 between its tests); an append may count one for a tally as it is made. ``pin_meta`` serves
 meta reads from one snapshot until ``unpin_meta`` (one check per request instead of one query per
-knob). ``version`` changes whenever anything but a log or tally changed, in any process: what
-read caches revalidate against.
+knob). ``version`` changes whenever anything but a counter, log or tally changed, in any
+process: what read caches revalidate against.
 
 ``SQLiteStore`` is shared by every gunicorn worker and survives a restart (its logs and tallies
 are ``worker_logs``'s, one file per process); ``MemoryStore`` is for a single process (tests, the
@@ -17,11 +17,14 @@ in-process pytest plugin).
 
 from __future__ import annotations
 
-import itertools
+import ctypes
+import fcntl
 import json
+import mmap
 import os
 import sqlite3
 import threading
+import weakref
 from contextlib import contextmanager
 from typing import Callable, Hashable, Protocol
 
@@ -85,12 +88,38 @@ def _counted(stored: tuple | None, window_end: float | None) -> tuple[int, float
     return stored[0], stored[1]
 
 
-_connections = itertools.count()  # a serial number per connection opened
+class Changes:
+    """How many times the state changed, shared by every process on the host through a
+    memory-mapped file: a writer counts one after each commit, a reader reads it without a
+    system call (what ``version`` returns)."""
+
+    def __init__(self, path: str):
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        weakref.finalize(self, os.close, self._fd)
+        if os.fstat(self._fd).st_size < 8:
+            os.ftruncate(self._fd, 8)
+        self._map = mmap.mmap(self._fd, 8)
+        self._count = ctypes.c_uint64.from_buffer(self._map)  # aligned: read and written whole
+
+    def read(self) -> int:
+        return self._count.value
+
+    def count(self) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        try:
+            self._count.value += 1
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
 
 
 def logs_folder(state_path: str) -> str:
     """Where a SQLite state's logs and tallies live: ``var/state.sqlite3`` -> ``var/state.logs``."""
     return os.path.splitext(state_path)[0] + ".logs"
+
+
+def changes_file(state_path: str) -> str:
+    """Where a SQLite state's count of changes (``Changes``) lives."""
+    return os.path.splitext(state_path)[0] + ".changes"
 
 
 def counters_file(state_path: str) -> str:
@@ -108,6 +137,8 @@ class SQLiteStore:
         self._local = threading.local()
         self._pid = os.getpid()
         self.logs = WorkerLogs(logs_folder(path))
+        self._changes = Changes(changes_file(path))
+        self._changes.count()  # a process that died between a commit and its count is forgotten
         conn = self._conn()
         conn.executescript(_SCHEMA)
         if conn.execute("SELECT 1 FROM sqlite_master WHERE name='counters'").fetchone():
@@ -125,29 +156,26 @@ class SQLiteStore:
                 conn.execute(f"PRAGMA {schema}.journal_mode=WAL")
                 conn.execute(f"PRAGMA {schema}.synchronous=NORMAL")
             self._local.conn = conn
-            self._local.serial = next(_connections)
-            self._local.writes = 0          # this connection's commits, unseen by data_version
-            self._local.meta_cache = None   # (version, {key: raw doc}) of this connection
         return conn
 
     def _write(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
+        """One statement, committed, and counted as a change."""
         cursor = self._conn().execute(sql, args)
-        self._local.writes += 1
+        self._changes.count()
         return cursor
 
     def _begin(self) -> sqlite3.Connection:
-        """A write transaction on this thread's connection, counted as this connection's write."""
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
-        self._local.writes += 1
         return conn
 
+    def _commit(self, conn: sqlite3.Connection) -> None:
+        conn.execute("COMMIT")
+        self._changes.count()
+
     def version(self):
-        """SQLite's data_version counts the commits of other connections (other threads and
-        processes); this connection's own are counted beside it, and the connection is named
-        (two connections' data_versions do not compare)."""
-        conn = self._conn()
-        return self._local.serial, conn.execute("PRAGMA data_version").fetchone()[0], self._local.writes
+        """The count of the state's changes, by any process or thread."""
+        return self._changes.read()
 
     def get(self, collection, key):
         row = self._conn().execute(
@@ -174,7 +202,7 @@ class SQLiteStore:
             row = conn.execute("SELECT doc FROM docs WHERE collection=? AND key=?",
                                (collection, key)).fetchone()
             if row is None:
-                conn.execute("COMMIT")
+                self._commit(conn)
                 return None
             doc = json.loads(row[0])
             new = change(doc)
@@ -182,7 +210,7 @@ class SQLiteStore:
                 conn.execute("UPDATE docs SET doc=? WHERE collection=? AND key=?",
                              (_dumps(new), collection, key))
                 doc = new
-            conn.execute("COMMIT")
+            self._commit(conn)
             return doc
         except BaseException:
             conn.execute("ROLLBACK")
@@ -233,7 +261,7 @@ class SQLiteStore:
         """Re-read the meta rows only when the state changed since this thread last read them;
         the version they were read at."""
         version = self.version()
-        cached = self._local.meta_cache
+        cached = getattr(self._local, "meta_cache", None)  # this thread's
         if cached is None or cached[0] != version:
             rows = self._conn().execute("SELECT key, doc FROM meta").fetchall()
             cached = self._local.meta_cache = (version, dict(rows))
@@ -282,7 +310,7 @@ class SQLiteStore:
                 conn.execute("INSERT INTO meta (key, doc) VALUES (?,?) ON CONFLICT (key) "
                              "DO UPDATE SET doc=excluded.doc", (key, _dumps(new)))
                 self._pinned_set(key, _dumps(new))
-            conn.execute("COMMIT")
+            self._commit(conn)
             return new
         except BaseException:
             conn.execute("ROLLBACK")
@@ -315,7 +343,7 @@ class SQLiteStore:
         conn = self._begin()
         for table in ("docs", "counting.counters", "meta"):
             conn.execute(f"DELETE FROM {table}")
-        conn.execute("COMMIT")
+        self._commit(conn)
         self._local.meta_cache = None
         if getattr(self._local, "meta", None) is not None:
             self._local.meta = {}

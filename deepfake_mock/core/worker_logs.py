@@ -26,6 +26,7 @@ import os
 import re
 import threading
 import time
+import weakref
 from collections import Counter
 
 EARLIER = "earlier"            # the owner of what the processes of previous runs appended
@@ -82,6 +83,7 @@ class _OwnFile:
 
     def __init__(self, path: str):
         self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self.close = weakref.finalize(self, os.close, self.fd)  # at the latest when dropped
         self.tallied = [(at, tally) for at, tally, _ in _lines(path)]  # a reused pid's file
         self.shared: dict[str, int] = {}   # Shared pieces written in this file -> their number
         self.next_shared = 0
@@ -127,8 +129,6 @@ class WorkerLogs:
         at = time.time_ns()
         with self._lock:
             if self._pid != os.getpid():   # a forked worker appends to files of its own
-                for own in self._own.values():
-                    os.close(own.fd)
                 self._pid, self._own, self._previous = os.getpid(), {}, {}
             own = self._own.get(log) or self._open(log)
             if len(own.tallied) >= bound:
@@ -147,7 +147,7 @@ class WorkerLogs:
         if previous is None:  # a reused pid's previous file
             previous = [(at, tally) for at, tally, _ in _lines(self._path(owner, log, True))]
         self._fold(owner, previous)
-        os.close(full.fd)
+        full.close()
         os.replace(self._path(owner, log), self._path(owner, log, previous=True))
         self._previous[log] = full.tallied
         return self._open(log)

@@ -31,11 +31,17 @@ def unreadable(exc: BaseException) -> str:
 
 
 def video_streams(container) -> list:
-    """The container's video streams, cover art (an attached picture) not counted."""
+    """The container's video streams, cover art (an attached picture) and streams with no
+    codec (a damaged header) not counted."""
     import av
 
-    return [s for s in container.streams.video
-            if not s.disposition & av.stream.Disposition.attached_pic]
+    return [s for s in container.streams.video if s.codec_context is not None
+            and not s.disposition & av.stream.Disposition.attached_pic]
+
+
+def audio_streams(container) -> list:
+    """The container's audio streams with a codec (a damaged header may leave none)."""
+    return [s for s in container.streams.audio if s.codec_context is not None]
 
 
 def probe_container(source: Source, limits: MediaLimits) -> MediaInfo:
@@ -50,7 +56,7 @@ def probe_container(source: Source, limits: MediaLimits) -> MediaInfo:
 def _describe(container, limits: MediaLimits) -> MediaInfo:
     name = container.format.name
     videos = video_streams(container)
-    audios = list(container.streams.audio)
+    audios = audio_streams(container)
     if any(part in name for part in _IMAGE_DEMUXERS) or (not videos and not audios):
         return MediaInfo(kind=None, container=name, error="no audio or video stream")
     problem = limits.stream_problem(container)

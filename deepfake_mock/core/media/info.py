@@ -80,11 +80,15 @@ class MediaLimits:
         import av
 
         for audio in container.streams.audio:
+            if audio.codec_context is None:  # a damaged header: no codec, nothing to decode
+                continue
             rate = audio.codec_context.sample_rate
             if rate and not self.min_sample_rate <= rate <= self.max_sample_rate:
                 return Refusal("sample_rate", f"unsupported sample rate: {rate} Hz (accepted: "
                                               f"{self.min_sample_rate}..{self.max_sample_rate} Hz)")
         for video in container.streams.video:
+            if video.codec_context is None:
+                continue
             problem = self.image_problem(video.codec_context.width, video.codec_context.height)
             if problem:
                 return problem

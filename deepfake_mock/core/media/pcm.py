@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
-from .containers import open_container, read_errors, unreadable, video_streams
+from .containers import audio_streams, open_container, read_errors, unreadable, video_streams
 from .info import MediaLimits
 from .sources import Source
 
@@ -45,14 +45,15 @@ class PcmReader:
     def _open_stream(self) -> None:
         self.container = self._file.format.name
         self.has_video = bool(video_streams(self._file))
-        if not self._file.streams.audio:
+        audios = audio_streams(self._file)
+        if not audios:
             self.error = "no audio stream"
             return
         problem = self.limits.stream_problem(self._file)
         if problem:
             self.error = problem.message
             return
-        stream = self._file.streams.audio[0]
+        stream = audios[0]
         context = stream.codec_context
         self.codec, self.channels = context.name, context.channels
         self.sample_rate = int(context.sample_rate or 0) or None
