@@ -100,16 +100,18 @@ class Changes:
             os.ftruncate(self._fd, 8)
         self._map = mmap.mmap(self._fd, 8)
         self._count = ctypes.c_uint64.from_buffer(self._map)  # aligned: read and written whole
+        self._lock = threading.Lock()
 
     def read(self) -> int:
         return self._count.value
 
     def count(self) -> None:
-        fcntl.flock(self._fd, fcntl.LOCK_EX)
-        try:
-            self._count.value += 1
-        finally:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        with self._lock:  # flock excludes other processes, not this one's other threads
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            try:
+                self._count.value += 1
+            finally:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
 
 
 def logs_folder(state_path: str) -> str:

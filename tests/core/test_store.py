@@ -464,3 +464,28 @@ def test_incr_update_and_update_meta_are_atomic_across_processes(tmp_path, metho
     assert store.incr("hits", 0) == 2 * INCREMENTS
     assert store.get("jobs", "j") == {"n": 2 * INCREMENTS}
     assert store.get_meta("tally") == {"n": 2 * INCREMENTS}
+
+
+def test_every_write_of_every_thread_and_process_counts_one_change(tmp_path):
+    path = str(tmp_path / "state.sqlite3")
+    SQLiteStore(path)  # opening counts one
+    before = SQLiteStore(path).version()
+
+    def bump(count):
+        store = SQLiteStore(path)
+        threads = [threading.Thread(target=lambda: [store.put_meta("k", {"v": i})
+                                                    for i in range(count)]) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    children = [multiprocessing.get_context("fork").Process(target=bump, args=(50,))
+                for _ in range(2)]
+    for child in children:
+        child.start()
+    bump(50)
+    for child in children:
+        child.join(timeout=60)
+    # three openings, and 3 processes x 4 threads x 50 writes
+    assert SQLiteStore(path).version() == before + 1 + 3 + 3 * 4 * 50
