@@ -69,7 +69,7 @@ def memory(pid: int) -> dict:
 def journal_burst(poll: Request, admin: AdminClient) -> dict:
     """JOURNAL_BURST polls from 8 threads, then one journal count: every request is in it."""
     admin.clear_journal()
-    with requests.Session() as session, ThreadPoolExecutor(8) as pool:
+    with ThreadPoolExecutor(8) as pool:
         statuses = list(pool.map(lambda _: requests.get(poll.url, timeout=30).status_code,
                                  range(JOURNAL_BURST)))
     seen = admin.count_requests(vendor="phonexia")
