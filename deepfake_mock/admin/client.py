@@ -126,24 +126,27 @@ class AdminClient:
     def list_requests(self, vendor: str | None = None, operation: str | None = None,
                       method: str | None = None, path: str | None = None,
                       status: int | None = None, request_id: str | None = None,
-                      limit: int | None = None) -> list[dict]:
+                      answered_by: str | None = None, limit: int | None = None) -> list[dict]:
         params = _given(vendor=vendor, operation=operation, method=method, path=path,
-                        status=status, request_id=request_id, limit=limit)
+                        status=status, request_id=request_id, answered_by=answered_by,
+                        limit=limit)
         return self._call("GET", "/journal", params=params)["entries"]
 
     def find_requests(self, vendor: str | None = None, operation: str | None = None,
                       method: str | None = None, path: str | None = None,
                       status: int | None = None, request_id: str | None = None,
-                      limit: int | None = None) -> list[dict]:
+                      answered_by: str | None = None, limit: int | None = None) -> list[dict]:
         body = _given(vendor=vendor, operation=operation, method=method, path=path,
-                      status=status, request_id=request_id, limit=limit)
+                      status=status, request_id=request_id, answered_by=answered_by,
+                      limit=limit)
         return self._call("POST", "/journal/find", body)["entries"]
 
     def count_requests(self, vendor: str | None = None, operation: str | None = None,
                        method: str | None = None, path: str | None = None,
-                       status: int | None = None, request_id: str | None = None) -> int:
+                       status: int | None = None, request_id: str | None = None,
+                       answered_by: str | None = None) -> int:
         body = _given(vendor=vendor, operation=operation, method=method, path=path,
-                      status=status, request_id=request_id)
+                      status=status, request_id=request_id, answered_by=answered_by)
         return self._call("POST", "/journal/count", body)["count"]
 
     def clear_journal(self) -> None:

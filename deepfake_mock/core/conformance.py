@@ -15,14 +15,17 @@ LOG = "violations"
 
 @dataclass(frozen=True)
 class Violation:
-    """One broken rule: ``location`` is path, query, header or body; ``field`` the parameter,
-    header or dotted body field (None for the body as a whole); ``rule`` the schema keyword
-    (required, type, enum, pattern, maximum...) or content-type / syntax."""
+    """One broken rule: ``side`` is request (a client's) or response (an upstream's, seen by the
+    validation proxy); ``location`` is path, query, header, body or status; ``field`` the
+    parameter, header or dotted body field (None for the body as a whole); ``rule`` the schema
+    keyword (required, type, enum, pattern, maximum...), content-type, syntax, status,
+    undocumented, or a vendor check's title."""
 
     location: str
     field: str | None
     rule: str
     message: str
+    side: str = "request"
 
     def as_dict(self) -> dict:
         return asdict(self)

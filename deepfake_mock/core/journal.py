@@ -11,7 +11,7 @@ from .redaction import Redaction, json_escaped
 from .worker_logs import Shared
 
 LOG = "journal"
-CRITERIA = ("vendor", "operation", "method", "path", "status", "request_id")
+CRITERIA = ("vendor", "operation", "method", "path", "status", "request_id", "answered_by")
 FIELD_PREVIEW = 256      # characters of one string value the journal keeps
 SIDES_REMEMBERED = 512   # sides of exchanges kept redacted per process (a polled path repeats)
 

@@ -105,7 +105,9 @@ STEPS = (check_body_size, apply_fault, authenticate, acquire, rate_limit, check_
 # ---- the steps after the view --------------------------------------------------------------
 
 def decorate(ctx: RequestContext, response: Response) -> None:
-    if ctx.vendor.decorate is not None:
+    """The vendor's own headers, on the emulator's answers (an override or a recording is
+    answered as it is written)."""
+    if ctx.vendor.decorate is not None and ctx.answered_by == "emulator":
         ctx.vendor.decorate(ctx, response)
 
 
@@ -122,7 +124,10 @@ def journal(ctx: RequestContext, response: Response) -> None:
     counted = ctx.operation is not None and not ctx.dropped  # coverage: answers to operations
     tally = Coverage.key(ctx.vendor.slug, ctx.operation, response.status_code) if counted else None
     head = {"request_id": ctx.request_id, "time": rt.clock.now(), "vendor": ctx.vendor.slug,
-            "operation": ctx.operation, "status": status, "duration_ms": ctx.elapsed_ms(3)}
+            "operation": ctx.operation, "status": status, "duration_ms": ctx.elapsed_ms(3),
+            "answered_by": ctx.answered_by}
+    if ctx.answered_from is not None:
+        head["answered_from"] = ctx.answered_from
     if ctx.violations:
         entry = {"direction": "inbound", **head, **_sent_fields(),
                  "response": _answer_fields(response),

@@ -69,7 +69,8 @@ class Vendor:
 class RequestContext:
     """One vendor request as the pipeline sees it, handed to every hook and, as ``ctx``, to the
     view. ``held`` is where ``acquire`` keeps what ``release`` gives back; ``version`` is the
-    store's when the request began (``web.answers``)."""
+    store's when the request began (``web.answers``). A step that answers in the view's place
+    (an override, a recording) says so in ``answered_by`` and ``answered_from``."""
 
     vendor: Vendor
     config: Any
@@ -86,6 +87,8 @@ class RequestContext:
     version: Hashable = None
     settled: bool = False
     settled_until: float | None = None
+    answered_by: str = "emulator"  # or override, replay, upstream (the journal says which)
+    answered_from: str | None = None  # the override's id, the recording's file name
 
     @classmethod
     def new(cls, vendor: Vendor, rt, operation: str | None = None) -> RequestContext:

@@ -35,14 +35,16 @@ def test_record_mode_journals_each_violation_and_still_answers(client, admin):
     r = off_contract_message_verification(client)
     assert r.status_code == 400  # handled as usual: the emulator's own validation answers
     [violation] = admin.list_violations()
-    assert {k: violation[k] for k in ("vendor", "operation", "method", "path", "status",
+    assert {k: violation[k] for k in ("vendor", "operation", "method", "path", "status", "side",
                                       "location", "field", "rule")} == {
         "vendor": "hiya", "operation": "create_message_verification", "method": "POST",
-        "path": f"{HIYA_SPACE}/verifications/message", "status": 400,
+        "path": f"{HIYA_SPACE}/verifications/message", "status": 400, "side": "request",
         "location": "body", "field": "language", "rule": "pattern"}
     entry = admin.list_requests()[-1]
     assert entry["request_id"] == violation["request_id"]
-    assert entry["violations"] == [{k: violation[k] for k in ("location", "field", "rule", "message")}]
+    assert entry["answered_by"] == "emulator"
+    assert entry["violations"] == [{k: violation[k]
+                                    for k in ("location", "field", "rule", "message", "side")}]
 
 
 def test_a_request_that_keeps_to_the_spec_has_no_violation(client, admin):
