@@ -26,7 +26,8 @@ def entry(i, **extra):
 # ---- criteria --------------------------------------------------------------------------------
 
 def test_criteria_are_a_closed_list():
-    assert CRITERIA == ("vendor", "operation", "method", "path", "status", "request_id")
+    assert CRITERIA == ("vendor", "operation", "method", "path", "status", "request_id",
+                        "answered_by")
 
 
 def test_matches():
