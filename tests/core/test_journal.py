@@ -45,7 +45,7 @@ def test_an_unknown_criterion_is_an_error():
     with pytest.raises(AdminError) as err:
         matches(entry(1), {"colour": "red"})
     assert err.value.message == ("unknown journal criterion 'colour'; use vendor, operation, "
-                                 "method, path, status, request_id")
+                                 "method, path, status, request_id, answered_by")
 
 
 # ---- the journal -----------------------------------------------------------------------------
