@@ -16,7 +16,8 @@ from .core.spool import Spool, Swept
 from .core.store import open_store
 from .registry import VENDORS, bootstrap
 from .settings import Settings, load_settings
-from .web import access_log, pipeline
+from .core.recordings import Recordings
+from .web import access_log, pipeline, replay
 from .web.jsonbody import DepthLimitedJSONProvider
 from .web.methods import ExactAllowFlask
 from .web.uploads import SpoolingRequest
@@ -49,20 +50,35 @@ def create_app(settings: Settings | Mapping | None = None) -> Flask:
 
     if settings.access_log:
         access_log.install(app)  # before the pipeline: its line sees the final answer
+    if settings.upstream is not None:
+        from .web import proxy  # the validation proxy only: the emulator never loads it
+
+        proxy.install(app, single, proxy.Upstream(settings.upstream, settings.worker_timeout),
+                      settings.record)
+    else:
+        _install_emulator(app, vendors, single)
+    for vendor in VENDORS:
+        _serve_spec(app, vendor.slug, vendor.spec)
+    app.register_blueprint(admin_blueprint, url_prefix="/_admin")
+    _serve_spec(app, "_admin", "admin.yaml")
+    bootstrap(rt)
+    return app
+
+
+def _install_emulator(app: Flask, vendors: dict, single) -> None:
+    """The pipeline, the vendors' blueprints and their admin routes; with ``replay``, the
+    recordings it answers from."""
+    settings = app.extensions["deepfake_mock"].settings
+    if settings.replay is not None:
+        app.extensions[replay.EXTENSION] = Recordings(settings.replay)
     pipeline.install(app, vendors, single)
     for vendor in VENDORS:
         if single is None:
             app.register_blueprint(vendor.blueprint, url_prefix=f"/{vendor.slug}")
         elif vendor is single:
             app.register_blueprint(vendor.blueprint, url_prefix="")
-        _serve_spec(app, vendor.slug, vendor.spec)
-    app.register_blueprint(admin_blueprint, url_prefix="/_admin")
-    for vendor in VENDORS:
         if vendor.admin is not None:
             app.register_blueprint(vendor.admin, url_prefix=f"/_admin/vendors/{vendor.slug}")
-    _serve_spec(app, "_admin", "admin.yaml")
-    bootstrap(rt)
-    return app
 
 
 def start_up(settings: Settings) -> Swept:

@@ -1,5 +1,5 @@
-"""deepfake-mock: serve the emulator, list its routes, report a client's coverage, run the
-contract suite, print the fidelity table."""
+"""deepfake-mock: serve the emulator, proxy a vendor with validation, report drift from recordings,
+list its routes, report a client's coverage, run the contract suite, print the fidelity table."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from . import __version__
 
 def _overrides(args) -> dict:
     keys = ("host", "port", "workers", "vendor", "state", "seed", "clock", "config",
-            "worker_timeout", "access_log")
+            "worker_timeout", "access_log", "upstream", "record", "replay")
     return {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
 
 
@@ -75,6 +75,47 @@ def serve(args) -> int:
     return 0
 
 
+def proxy(args) -> int:
+    """serve, as the validation proxy of one vendor (state apart from the emulator's)."""
+    missing = _contract_extra_missing("proxy")
+    if missing:
+        return missing
+    if args.state is None:
+        args.state = f"var/proxy-{args.vendor}.sqlite3"
+    return serve(args)
+
+
+def drift(args) -> int:
+    missing = _contract_extra_missing("drift")
+    if missing:
+        return missing
+    import json
+
+    from .app import SPEC_DIR
+    from .contracts.drift import from_recordings, render_text
+    from .core.recordings import RecordingError
+    from .registry import VENDORS
+
+    try:
+        report = from_recordings(args.directory, SPEC_DIR, {v.slug: v.spec for v in VENDORS})
+    except (OSError, RecordingError) as error:
+        print(f"deepfake-mock drift: {error}", file=sys.stderr)
+        return 2
+    sys.stdout.write(json.dumps(report, indent=2) + "\n" if args.json else render_text(report))
+    return 1 if args.check and report["operations"] else 0
+
+
+def _contract_extra_missing(command: str) -> int:
+    """4 (with a line saying what to install) when the [contract] extra is not installed."""
+    try:
+        import hypothesis, pytest, schemathesis, websockets  # noqa: E401, F401  ([contract])
+    except ImportError as error:
+        print(f"deepfake-mock {command} needs the [contract] extra ({error.name} is missing): "
+              f"pip install 'deepfake-api-mock[contract]'", file=sys.stderr)
+        return 4
+    return 0
+
+
 def routes(args) -> int:
     from .app import create_app
 
@@ -86,12 +127,9 @@ def routes(args) -> int:
 
 
 def contract(args) -> int:
-    try:
-        import hypothesis, pytest, schemathesis, websockets  # noqa: E401, F401  ([contract])
-    except ImportError as error:
-        print(f"deepfake-mock contract needs the [contract] extra ({error.name} is missing): "
-              f"pip install 'deepfake-api-mock[contract]'", file=sys.stderr)
-        return 4
+    missing = _contract_extra_missing("contract")
+    if missing:
+        return missing
     from deepfake_mock.contracts.runner import checks_table, run
 
     if args.list_checks:
@@ -157,16 +195,11 @@ def _reason(error: Exception) -> str:
     return found[-1].strip() if found else type(error).__name__
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="deepfake-mock", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("serve", help="serve the emulator with gunicorn")
+def _server_options(p: argparse.ArgumentParser) -> None:
+    """The options of every command that runs the server (serve, proxy)."""
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.add_argument("--workers", type=int)
-    p.add_argument("--vendor", help="single-vendor mode: that vendor's real paths at the root")
     p.add_argument("--state", help="SQLite file, or 'memory'")
     p.add_argument("--seed", type=int)
     p.add_argument("--clock", choices=("system", "manual"))
@@ -183,7 +216,36 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, help="threads per worker (gthread)")
     p.add_argument("--certfile", help="TLS certificate (PEM); serve HTTPS with --keyfile")
     p.add_argument("--keyfile", help="TLS private key (PEM)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="deepfake-mock", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="serve the emulator with gunicorn")
+    p.add_argument("--vendor", help="single-vendor mode: that vendor's real paths at the root")
+    p.add_argument("--replay", metavar="DIR",
+                   help="answer requests that match a recording of `proxy --record` from it, "
+                        "before emulating (the replay setting)")
+    _server_options(p)
     p.set_defaults(func=serve)
+
+    p = sub.add_parser("proxy", help="validation proxy: forward a vendor's requests to an "
+                                     "upstream, checking both sides against the spec")
+    p.add_argument("--vendor", required=True, help="the vendor whose paths are served at the root")
+    p.add_argument("--upstream", required=True, metavar="URL",
+                   help="where requests go: the vendor's base URL (or another emulator's)")
+    p.add_argument("--record", metavar="DIR", help="write each exchange to a file in DIR")
+    _server_options(p)
+    p.set_defaults(func=proxy)
+
+    p = sub.add_parser("drift", help="per operation, what recorded answers broke or added of "
+                                     "the spec: what the emulator should learn")
+    p.add_argument("directory", metavar="DIR", help="a folder of `proxy --record`")
+    p.add_argument("--json", action="store_true", help="the report as JSON")
+    p.add_argument("--check", action="store_true", help="exit 1 when anything drifted")
+    p.set_defaults(func=drift)
 
     p = sub.add_parser("routes", help="list every route")
     p.add_argument("--vendor")

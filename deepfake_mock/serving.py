@@ -46,10 +46,18 @@ def banner(settings: Settings, vendors: Sequence, *, tls: bool = False) -> list[
         base = f"{root}/" if settings.vendor else f"{root}/{vendor.slug}"
         lines.append(f"  {vendor.slug:<10}{base:<{width}} spec {root}/{vendor.slug}/openapi.yaml"
                      f"  {vendor.title}")
-    if settings.vendor:
+    if settings.upstream:
+        lines.append(f"  validation proxy: every request forwarded to {settings.upstream}, both "
+                     f"sides checked (/_admin/violations)")
+        if settings.record:
+            lines.append(f"  recording each exchange in {settings.record}/")
+    elif settings.vendor:
         lines.append(f"  single-vendor mode: {settings.vendor}'s real paths at the root")
+    if settings.replay:
+        lines.append(f"  replaying the recordings of {settings.replay}/ before emulating")
     lines.append(f"  {'admin':<10}{root + '/_admin/':<{width}} spec {root}/_admin/openapi.yaml")
-    lines.append(f"default credentials of each vendor: {README_CREDENTIALS}")
+    if not settings.upstream:
+        lines.append(f"default credentials of each vendor: {README_CREDENTIALS}")
     if settings.access_log:
         lines.append("access log: one line per request below (--quiet turns it off)")
     return lines

@@ -21,6 +21,7 @@ import os
 from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from types import MappingProxyType
 from typing import Annotated, Any, Literal, Mapping, get_type_hints
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, with_config
@@ -52,6 +53,9 @@ class Settings:
     journal_limit: int = 1000                 # entries kept; older ones are dropped
     worker_timeout: int = 300                 # s a request may run (gunicorn's timeout); leases end
     vendor: str | None = None                 # single-vendor mode: that vendor at the root
+    upstream: str | None = None               # validation proxy of `vendor`: forward there
+    record: str | None = None                 # the proxy writes each exchange in this folder
+    replay: str | None = None                 # answer from these recordings before emulating
     access_log: bool = True                   # one line per request on stdout (serve)
     fail_fast: bool = False                   # re-raise unexpected exceptions (for debugging)
     strict: Literal["off", "record", "reject"] = "off"  # requests checked against the spec
@@ -153,6 +157,8 @@ def validate(merged: dict, vendor_configs: Mapping[str, type]) -> Settings:
         problems.append(f"setting vendor: {settings.vendor!r} given; input should be one of "
                         f"{', '.join(vendor_configs)}")
     if not problems:
+        problems += _proxy_problems(settings)
+    if not problems:
         try:
             built = {slug: vendor_configs[slug](**values) for slug, values in vendors.items()}
         except ValueError as exc:  # a config's own check
@@ -160,6 +166,23 @@ def validate(merged: dict, vendor_configs: Mapping[str, type]) -> Settings:
     if problems:
         raise SettingsError("\n".join(problems))
     return replace(settings, vendors=MappingProxyType(built))
+
+
+def _proxy_problems(settings: Settings) -> list[str]:
+    """The validation proxy's settings go together: one vendor, an http(s) upstream."""
+    if settings.upstream is None:
+        return ["setting record: only the validation proxy records (set upstream too)"
+                ] if settings.record is not None else []
+    problems = []
+    if settings.vendor is None:
+        problems.append("setting upstream: the proxy serves one vendor; set vendor too")
+    parts = urlsplit(settings.upstream)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        problems.append(f"setting upstream: {settings.upstream!r} given; an http:// or "
+                        "https:// URL is required")
+    if settings.replay is not None:
+        problems.append("setting replay: the proxy forwards every request; replay is serve's")
+    return problems
 
 
 def _vendors_type(vendor_configs: Mapping[str, type]) -> type:

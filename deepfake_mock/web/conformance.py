@@ -28,12 +28,16 @@ def incoming() -> IncomingRequest:
     return shaped
 
 
+def request_violations(ctx) -> list:
+    """What the current request breaks of its operation in the vendor's spec."""
+    return ctx.runtime.checker(ctx.vendor.slug).check(ctx.operation, incoming())
+
+
 def check_contract(ctx) -> None:
     """Strict mode's pipeline step (after auth and rate limits, before the view)."""
-    rt = ctx.runtime
-    mode = rt.strict_mode()
+    mode = ctx.runtime.strict_mode()
     if mode == "off":
         return
-    ctx.violations = rt.checker(ctx.vendor.slug).check(ctx.operation, incoming())
+    ctx.violations = request_violations(ctx)
     if ctx.violations and mode == "reject":
         raise ctx.vendor.invalid_request(ctx.violations, ctx)

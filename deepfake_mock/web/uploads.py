@@ -48,6 +48,17 @@ def spool_bytes(data: bytes, filename: str | None = None,
     return spooled
 
 
+def spool_raw_body() -> SpoolWriter:
+    """The raw body, spooled and read again from the start: the request's stream is the copy, so
+    a step may look at the body (digest it, forward it) and the view still reads all of it."""
+    writer = _track(SpoolWriter(runtime().spool_dir))
+    writer.copy_from(request.stream)
+    writer.flush()
+    writer.seek(0)
+    request.__dict__["stream"] = writer  # werkzeug's cached stream property
+    return writer
+
+
 def keep(spooled: SpooledFile, name: str) -> str:
     """Keep an accepted upload under ``name`` in the spool; returns its path."""
     return runtime().spool.keep(spooled.path, name)
