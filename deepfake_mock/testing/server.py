@@ -156,12 +156,14 @@ class ServerProcess(GroupProcess):
                  spool_dir: str | Path | None = None, vendor: str | None = None,
                  env: dict[str, str] | None = None, port: int | None = None,
                  startup_timeout: float = 60.0, stop_grace: float = 15.0,
-                 command: Sequence[str] = (sys.executable, "-m", "deepfake_mock", "serve")):
+                 command: Sequence[str] = (sys.executable, "-m", "deepfake_mock", "serve"),
+                 options: Sequence[str] = ()):
         """``command`` is how serve is started (another installation's ``deepfake-mock serve``,
-        say); the options given here follow it, so they win over any it has."""
+        say); the options given here follow it, so they win over any it has. ``options`` are
+        more of the command's (``--replay DIR``, say)."""
         port = port or free_port()
         args = [*command, "--host", "127.0.0.1", "--port", str(port),
-                "--workers", str(workers), "--state", str(state)]
+                "--workers", str(workers), "--state", str(state), *options]
         if vendor:
             args += ["--vendor", vendor]
         env = dict(env or {})
@@ -169,6 +171,16 @@ class ServerProcess(GroupProcess):
             env["MOCKSERVER_SPOOL_DIR"] = str(spool_dir)
         super().__init__(args, port=port, env=env, health_path="/_admin/health",
                          startup_timeout=startup_timeout, stop_grace=stop_grace)
+
+
+class ProxyProcess(ServerProcess):
+    """``deepfake-mock proxy`` of ``vendor`` to ``upstream`` (recording in ``record``)."""
+
+    def __init__(self, *, vendor: str, upstream: str, record: str | Path | None = None,
+                 **kwargs):
+        options = ["--upstream", upstream, *(["--record", str(record)] if record else [])]
+        super().__init__(vendor=vendor, options=options,
+                         command=(sys.executable, "-m", "deepfake_mock", "proxy"), **kwargs)
 
 
 def wait_until(condition, what: str, timeout: float = 20.0) -> None:
